@@ -1,0 +1,123 @@
+// Typed errors. Each says what failed and what to do; none carries a password, a token or a header value.
+
+export type OciAuthErrorCode =
+  | 'CHALLENGE_PARSE'
+  | 'SCOPE_PARSE'
+  | 'TOKEN_DENIED'
+  | 'TOKEN_REQUEST_FAILED'
+  | 'TOKEN_TIMEOUT'
+  | 'TOKEN_RESPONSE_INVALID'
+  | 'INSECURE_REALM'
+  | 'CREDENTIAL_PROVIDER'
+  | 'TOO_MANY_REDIRECTS'
+  | 'CHALLENGE_HIDDEN';
+
+/** Base class of every error the SDK throws. `code` is stable; messages are for people. */
+export class OciAuthError extends Error {
+  readonly code: OciAuthErrorCode;
+
+  constructor(code: OciAuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A `WWW-Authenticate` value that does not follow the RFC 9110 challenge grammar. */
+export class ChallengeParseError extends OciAuthError {
+  /** Zero-based offset in the header where parsing stopped. */
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super('CHALLENGE_PARSE', `Cannot parse WWW-Authenticate at offset ${position}: ${message}`);
+    this.position = position;
+  }
+}
+
+/** A scope string that does not follow `type[(class)]:name:actions`. */
+export class ScopeParseError extends OciAuthError {
+  constructor(message: string) {
+    super('SCOPE_PARSE', message);
+  }
+}
+
+export interface TokenRequestErrorDetails {
+  /** Token endpoint, without query string. */
+  realm: string;
+  /** HTTP status of the realm's answer, when there was one. */
+  status?: number;
+  /** Error code the token server gave (`UNAUTHORIZED`, `invalid_grant`, …). */
+  serverCode?: string;
+  /** Error message the token server gave, with any secret removed. */
+  serverMessage?: string;
+  cause?: unknown;
+}
+
+/** The token endpoint refused, failed, timed out or could not be reached. */
+export class TokenRequestError extends OciAuthError {
+  readonly realm: string;
+  readonly status: number | undefined;
+  readonly serverCode: string | undefined;
+  readonly serverMessage: string | undefined;
+
+  constructor(
+    code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT',
+    message: string,
+    details: TokenRequestErrorDetails,
+  ) {
+    super(code, message, { cause: details.cause });
+    this.realm = details.realm;
+    this.status = details.status;
+    this.serverCode = details.serverCode;
+    this.serverMessage = details.serverMessage;
+  }
+}
+
+/** The token endpoint answered 200 with something that is not a usable token response. */
+export class TokenResponseError extends OciAuthError {
+  readonly realm: string;
+
+  constructor(message: string, realm: string) {
+    super('TOKEN_RESPONSE_INVALID', message);
+    this.realm = realm;
+  }
+}
+
+/** Credentials would have gone somewhere the security policy forbids (plain http, another origin). */
+export class InsecureRealmError extends OciAuthError {
+  readonly realm: string;
+
+  constructor(message: string, realm: string) {
+    super('INSECURE_REALM', message);
+    this.realm = realm;
+  }
+}
+
+/** A credential provider threw or returned something that is not a credential. */
+export class CredentialProviderError extends OciAuthError {
+  readonly registry: string;
+
+  constructor(message: string, registry: string, options?: { cause?: unknown }) {
+    super('CREDENTIAL_PROVIDER', message, options);
+    this.registry = registry;
+  }
+}
+
+/** Replace every occurrence of a secret in a text; used on anything a server echoes back. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 3) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+/** A URL for messages and events: origin and path, never the query (pre-signed URLs carry secrets). */
+export function displayUrl(url: string | URL): string {
+  try {
+    const u = typeof url === 'string' ? new URL(url) : url;
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
