@@ -1,13 +1,18 @@
 import { defineConfig } from 'tsup';
+import type { Options } from 'tsup';
 
-export default defineConfig({
+const shared: Options = {
   entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
-  clean: true,
   target: 'es2023',
   platform: 'neutral',
   treeshake: true,
-  external: ['ky', 'jwt-decode'],
-});
+};
+
+export default defineConfig([
+  // ESM: dependencies stay imports, so bundlers share them with the app and tree-shake ky away when unused.
+  { ...shared, format: ['esm'], external: ['ky', 'jwt-decode'] },
+  // CJS: ky ships ESM only, so it is bundled in; require() then works on every Node >= 22.
+  { ...shared, format: ['cjs'], external: ['jwt-decode'], noExternal: ['ky'] },
+]);
