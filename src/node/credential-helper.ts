@@ -1,0 +1,204 @@
+// Running a docker credential helper (`docker-credential-<name> get`) and caching its answers briefly.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { Credential } from '../types.ts';
+import { CredentialHelperError } from './errors.ts';
+import type { CredentialHelperFailure } from './errors.ts';
+
+export const DEFAULT_HELPER_TIMEOUT_MS = 10_000;
+export const DEFAULT_CACHE_TTL_MS = 30_000;
+/** More than any credential JSON needs; a helper writing more is broken. */
+export const MAX_HELPER_OUTPUT_BYTES = 64 * 1024;
+const MAX_STDERR_BYTES = 4 * 1024;
+
+/** docker-credential-helpers' `credentials.errCredentialsNotFoundMessage`. */
+const NOT_FOUND_MESSAGE = 'credentials not found in native keychain';
+/** The user name helpers give for an identity (refresh) token. */
+const TOKEN_USERNAME = '<token>';
+
+export interface HelperRequest {
+  /** The helper's name: `ecr-login` runs `docker-credential-ecr-login`. */
+  helper: string;
+  /** Written to stdin, e.g. `https://index.docker.io/v1/` or `quay.io`. */
+  serverAddress: string;
+  /** The registry being asked for, for error messages. */
+  registry: string;
+  /** Environment of the helper; its PATH is where the program is looked up. */
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  maxOutputBytes?: number;
+}
+
+/**
+ * Ask a helper for the credential of `serverAddress`. Resolves undefined when the helper has none
+ * (docker's "credentials not found in native keychain", or an empty secret). Rejects with a
+ * {@link CredentialHelperError} that never contains the helper's output.
+ */
+export function runCredentialHelper(request: HelperRequest): Promise<Credential | undefined> {
+  const program = `docker-credential-${request.helper}`;
+  const limit = request.maxOutputBytes ?? MAX_HELPER_OUTPUT_BYTES;
+  const target =
+    request.serverAddress === request.registry
+      ? `registry ${request.registry}`
+      : `registry ${request.registry} (asked as ${request.serverAddress})`;
+  const error = (
+    reason: CredentialHelperFailure,
+    what: string,
+    extra: { exitCode?: number; signal?: string; cause?: unknown } = {},
+  ): CredentialHelperError =>
+    new CredentialHelperError(`Credential helper ${program} for ${target} ${what}.`, {
+      helper: program,
+      registry: request.registry,
+      serverAddress: request.serverAddress,
+      reason,
+      ...extra,
+    });
+
+  return new Promise<Credential | undefined>((resolve, reject) => {
+    let settled = false;
+    let child: ChildProcess | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    const stderr: Buffer[] = [];
+    let stderrBytes = 0;
+
+    const stop = (): void => {
+      if (child === undefined) return;
+      child.stdin?.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const fail = (e: CredentialHelperError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stop();
+      reject(e);
+    };
+    const succeed = (value: Credential | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+
+    try {
+      child = spawn(program, ['get'], {
+        env: request.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+      });
+    } catch (cause) {
+      fail(error('spawn-failed', 'could not be started', { cause }));
+      return;
+    }
+
+    timer = setTimeout(() => {
+      fail(error('timeout', `did not answer within ${request.timeoutMs} ms and was killed`));
+    }, request.timeoutMs);
+
+    child.on('error', (cause: NodeJS.ErrnoException) => {
+      if (cause.code === 'ENOENT') {
+        fail(error('missing', 'is not installed (not found on PATH); install it or remove it from the config', { cause }));
+      } else if (cause.code === 'EACCES') {
+        fail(error('spawn-failed', 'is not executable', { cause }));
+      } else {
+        fail(error('spawn-failed', `could not be run (${cause.code ?? cause.name})`, { cause }));
+      }
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > limit) {
+        fail(error('output-too-large', `wrote more than ${limit} bytes`));
+      } else {
+        stdout.push(chunk);
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
+      stderrBytes += chunk.length;
+    });
+    // A helper may exit without reading stdin (EPIPE): its exit status tells what happened.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(request.serverAddress);
+
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      const out = Buffer.concat(stdout).toString('utf8');
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (isNotFound(out) || (code !== 0 && isNotFound(err))) {
+        succeed(undefined);
+        return;
+      }
+      if (code !== 0) {
+        fail(
+          code === null
+            ? error('exit', `was ended by signal ${signal ?? 'unknown'} (output withheld)`, { signal: signal ?? undefined })
+            : error('exit', `exited with status ${code} (output withheld)`, { exitCode: code }),
+        );
+        return;
+      }
+      const credential = parseHelperOutput(out);
+      if (credential === false) {
+        fail(error('invalid-output', 'printed something that is not credential JSON {"Username","Secret"} (output withheld)'));
+      } else {
+        succeed(credential);
+      }
+    });
+  });
+}
+
+function isNotFound(text: string): boolean {
+  return text.toLowerCase().includes(NOT_FOUND_MESSAGE);
+}
+
+/** `{ServerURL, Username, Secret}` → credential; undefined for an empty secret; false when malformed. */
+export function parseHelperOutput(text: string): Credential | undefined | false {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const { Username: username = '', Secret: secret = '' } = data as Record<string, unknown>;
+  if (typeof username !== 'string' || typeof secret !== 'string') return false;
+  if (secret === '') return undefined;
+  if (username === TOKEN_USERNAME) return { refreshToken: secret };
+  return { username, password: secret };
+}
+
+export interface HelperCache {
+  /** The cached answer for `key`, else `load()` (concurrent callers share one run). Errors are not cached. */
+  get(key: string, load: () => Promise<Credential | undefined>): Promise<Credential | undefined>;
+}
+
+/** Answers (including "none") kept for `ttlMs`; 0 keeps nothing beyond sharing a run in flight. */
+export function createHelperCache(ttlMs: number): HelperCache {
+  const entries = new Map<string, { promise: Promise<Credential | undefined>; expiresAt: number }>();
+  return {
+    get(key, load) {
+      const now = Date.now();
+      const hit = entries.get(key);
+      if (hit && hit.expiresAt > now) return hit.promise;
+      for (const [k, e] of entries) if (e.expiresAt <= now) entries.delete(k);
+      const entry = { promise: load(), expiresAt: Number.POSITIVE_INFINITY };
+      entries.set(key, entry);
+      entry.promise.then(
+        () => {
+          if (entries.get(key) !== entry) return;
+          if (ttlMs > 0) entry.expiresAt = Date.now() + ttlMs;
+          else entries.delete(key);
+        },
+        () => {
+          if (entries.get(key) === entry) entries.delete(key);
+        },
+      );
+      return entry.promise;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Where docker and podman keep their credentials files, from an environment.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** `$HOME` (`%USERPROFILE%` on Windows), else the OS's idea of the home directory. */
+export function homeDirectory(env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = nonEmpty(env.HOME) ?? (process.platform === 'win32' ? nonEmpty(env.USERPROFILE) : undefined);
+  if (fromEnv !== undefined) return fromEnv;
+  try {
+    return nonEmpty(homedir());
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<configDir>/config.json`, `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. */
+export function dockerConfigFile(env: NodeJS.ProcessEnv, configDir?: string): string | undefined {
+  const dir = nonEmpty(configDir) ?? nonEmpty(env.DOCKER_CONFIG);
+  if (dir !== undefined) return join(dir, 'config.json');
+  const home = homeDirectory(env);
+  return home === undefined ? undefined : join(home, '.docker', 'config.json');
+}
+
+/**
+ * The files podman reads, in order. An explicit file (`authFile`, else `$REGISTRY_AUTH_FILE`) is
+ * the only one. Otherwise `$XDG_RUNTIME_DIR/containers/auth.json` (when the variable is set),
+ * `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`, then docker's config.json unless
+ * `dockerFallback` is false.
+ */
+export function podmanAuthFiles(env: NodeJS.ProcessEnv, authFile: string | undefined, dockerFallback: boolean): string[] {
+  const explicit = nonEmpty(authFile) ?? nonEmpty(env.REGISTRY_AUTH_FILE);
+  if (explicit !== undefined) return [explicit];
+  const files: string[] = [];
+  const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR);
+  if (runtimeDir !== undefined) files.push(join(runtimeDir, 'containers', 'auth.json'));
+  const home = homeDirectory(env);
+  const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? (home === undefined ? undefined : join(home, '.config'));
+  if (configHome !== undefined) files.push(join(configHome, 'containers', 'auth.json'));
+  if (dockerFallback) {
+    const docker = dockerConfigFile(env);
+    if (docker !== undefined) files.push(docker);
+  }
+  return [...new Set(files)];
+}

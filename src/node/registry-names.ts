@@ -1,0 +1,86 @@
+// Registry names as they appear in requests and in credential-file keys, reduced to one canonical form.
+
+/** Canonical name of Docker Hub in this module. */
+export const DOCKER_HUB = 'docker.io';
+
+/** The key docker uses for Docker Hub in `config.json` and with credential helpers. */
+export const DOCKER_HUB_SERVER_ADDRESS = 'https://index.docker.io/v1/';
+
+/** Host names that all mean Docker Hub. */
+export const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A lower-cased `host[:port]`, with every Docker Hub host mapped to `docker.io`. */
+export function canonicalHost(host: string): string {
+  const h = host.trim().toLowerCase();
+  return DOCKER_HUB_HOSTS.includes(h) ? DOCKER_HUB : h;
+}
+
+/**
+ * The registry a key or address designates, docker's way: any scheme and everything from the
+ * first `/` are dropped (`https://index.docker.io/v1/` → `docker.io`, `quay.io/` → `quay.io`).
+ * Undefined for an empty key.
+ */
+export function registryOfKey(key: string): string | undefined {
+  const rest = key.trim().replace(SCHEME, '');
+  const host = rest.split('/')[0] ?? '';
+  return host === '' ? undefined : canonicalHost(host);
+}
+
+/**
+ * A containers auth.json key, podman's way: `registry[/namespace…]`. A key with a scheme is a
+ * docker-style address and keeps only its host; otherwise the path is kept (empty segments,
+ * e.g. a trailing slash, removed) and the host canonicalised. Undefined for an empty key.
+ */
+export function namespacedKey(key: string): string | undefined {
+  const trimmed = key.trim();
+  if (SCHEME.test(trimmed)) return registryOfKey(trimmed);
+  const [host, ...path] = trimmed.split('/').filter((part) => part !== '');
+  if (host === undefined) return undefined;
+  return [canonicalHost(host), ...path].join('/');
+}
+
+/** The registry of a provider context (`host[:port]`, a URL is tolerated), canonical. */
+export function requestRegistry(registry: string): string {
+  return registryOfKey(registry) ?? registry.trim().toLowerCase();
+}
+
+/** What docker writes to a credential helper's stdin for a canonical registry. */
+export function dockerServerAddress(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_SERVER_ADDRESS : registry;
+}
+
+/**
+ * The repository named by the first `repository` scope (`repository:team/app:pull` → `team/app`,
+ * also `repository(plugin):…`), or undefined when no scope names one.
+ */
+export function repositoryOfScopes(scopes: readonly string[]): string | undefined {
+  for (const scope of scopes) {
+    const first = scope.indexOf(':');
+    const last = scope.lastIndexOf(':');
+    if (first <= 0 || last <= first) continue;
+    const type = scope.slice(0, first).replace(/\(.*\)$/, '');
+    if (type !== 'repository') continue;
+    const name = scope
+      .slice(first + 1, last)
+      .split('/')
+      .filter((part) => part !== '')
+      .join('/');
+    if (name !== '') return name;
+  }
+  return undefined;
+}
+
+/**
+ * Keys to look up, most specific first: `reg/a/b/c`, `reg/a/b`, `reg/a`, `reg`.
+ */
+export function keysFor(registry: string, repository: string | undefined): string[] {
+  const keys: string[] = [];
+  if (repository !== undefined) {
+    const parts = repository.split('/').filter((part) => part !== '');
+    for (let n = parts.length; n > 0; n--) keys.push([registry, ...parts.slice(0, n)].join('/'));
+  }
+  keys.push(registry);
+  return keys;
+}

@@ -1,0 +1,255 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CredentialConfigError, podmanCredentials } from '../../src/node/index.ts';
+import { b64, ctx, sandbox } from './fixtures.ts';
+import type { Sandbox } from './fixtures.ts';
+
+let sb: Sandbox;
+beforeEach(async () => {
+  sb = await sandbox();
+});
+afterEach(async () => {
+  await sb.cleanup();
+});
+
+const pull = (repository: string): string[] => [`repository:${repository}:pull`];
+const authsFor = (key: string, user: string) => ({ auths: { [key]: { auth: b64(`${user}:pw`) } } });
+const userOf = (credential: unknown): string | undefined => (credential as { username?: string } | undefined)?.username;
+
+describe('podmanCredentials: which files', () => {
+  let files: { registryAuthFile: string; runtime: string; configHome: string; homeConfig: string; dockerEnv: string; dockerHome: string };
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(async () => {
+    files = {
+      registryAuthFile: sb.path('explicit', 'auth.json'),
+      runtime: sb.path('run', 'containers', 'auth.json'),
+      configHome: sb.path('xdgconfig', 'containers', 'auth.json'),
+      homeConfig: join(sb.home, '.config', 'containers', 'auth.json'),
+      dockerEnv: sb.path('dockerconfig', 'config.json'),
+      dockerHome: join(sb.home, '.docker', 'config.json'),
+    };
+    for (const [name, file] of Object.entries(files)) await sb.writeJson(file, authsFor('quay.io', name));
+    env = {
+      ...sb.env,
+      REGISTRY_AUTH_FILE: files.registryAuthFile,
+      XDG_RUNTIME_DIR: sb.path('run'),
+      XDG_CONFIG_HOME: sb.path('xdgconfig'),
+      DOCKER_CONFIG: sb.path('dockerconfig'),
+    };
+  });
+
+  it('follows podman precedence: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, docker config', async () => {
+    const who = async (e: NodeJS.ProcessEnv) => userOf(await podmanCredentials({ env: e })(ctx('quay.io')));
+    expect(await who(env)).toBe('registryAuthFile');
+    const { REGISTRY_AUTH_FILE: _a, ...noExplicit } = env;
+    expect(await who(noExplicit)).toBe('runtime');
+    const { XDG_RUNTIME_DIR: _b, ...noRuntime } = noExplicit;
+    expect(await who(noRuntime)).toBe('configHome');
+    const { XDG_CONFIG_HOME: _c, ...noConfigHome } = noRuntime;
+    expect(await who(noConfigHome)).toBe('homeConfig');
+    await rm(files.homeConfig);
+    expect(await who(noConfigHome)).toBe('dockerEnv');
+    const { DOCKER_CONFIG: _d, ...noDockerConfig } = noConfigHome;
+    expect(await who(noDockerConfig)).toBe('dockerHome');
+    await rm(files.dockerHome);
+    expect(await who(noDockerConfig)).toBeUndefined();
+  });
+
+  it('moves on to the next file when a file has nothing for the registry', async () => {
+    const { REGISTRY_AUTH_FILE: _a, ...e } = env;
+    await sb.writeJson(files.runtime, authsFor('ghcr.io', 'runtime-gh'));
+    await sb.writeJson(files.configHome, { auths: { 'quay.io': {} } });
+    const provider = podmanCredentials({ env: e });
+    expect(userOf(await provider(ctx('quay.io')))).toBe('dockerEnv');
+    expect(userOf(await provider(ctx('ghcr.io')))).toBe('runtime-gh');
+  });
+
+  it('reads only REGISTRY_AUTH_FILE when it is set', async () => {
+    await sb.writeJson(files.registryAuthFile, authsFor('ghcr.io', 'explicit-gh'));
+    const provider = podmanCredentials({ env });
+    expect(await provider(ctx('quay.io'))).toBeUndefined();
+    expect(userOf(await provider(ctx('ghcr.io')))).toBe('explicit-gh');
+  });
+
+  it('reads only the authFile option when given, over REGISTRY_AUTH_FILE', async () => {
+    const own = await sb.writeJson(sb.path('own.json'), authsFor('quay.io', 'own'));
+    expect(userOf(await podmanCredentials({ env, authFile: own })(ctx('quay.io')))).toBe('own');
+    expect(await podmanCredentials({ env, authFile: sb.path('none.json') })(ctx('quay.io'))).toBeUndefined();
+  });
+
+  it('does not read docker config.json with dockerFallback: false', async () => {
+    const { REGISTRY_AUTH_FILE: _a, XDG_RUNTIME_DIR: _b, XDG_CONFIG_HOME: _c, ...e } = env;
+    await rm(files.homeConfig);
+    expect(userOf(await podmanCredentials({ env: e })(ctx('quay.io')))).toBe('dockerEnv');
+    expect(await podmanCredentials({ env: e, dockerFallback: false })(ctx('quay.io'))).toBeUndefined();
+  });
+});
+
+describe('podmanCredentials: no files', () => {
+  it('answers undefined when no file exists', async () => {
+    expect(await podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } })(ctx('quay.io'))).toBeUndefined();
+  });
+});
+
+describe('podmanCredentials: namespaced keys', () => {
+  let authFile: string;
+  const auths = {
+    'quay.io': { auth: b64('registry:pw') },
+    'quay.io/team': { auth: b64('team:pw') },
+    'quay.io/team/app': { auth: b64('app:pw') },
+  };
+  beforeEach(() => {
+    authFile = sb.path('auth.json');
+  });
+
+  for (const [label, order] of [
+    ['least specific first', auths],
+    ['most specific first', Object.fromEntries(Object.entries(auths).reverse())],
+  ] as const) {
+    it(`the most specific key wins (${label} in the file)`, async () => {
+      await sb.writeJson(authFile, { auths: order });
+      const provider = podmanCredentials({ env: sb.env, authFile });
+      expect(userOf(await provider(ctx('quay.io', pull('team/app'))))).toBe('app');
+      expect(userOf(await provider(ctx('quay.io', pull('team/app/sub'))))).toBe('app');
+      expect(userOf(await provider(ctx('quay.io', pull('team/other'))))).toBe('team');
+      expect(userOf(await provider(ctx('quay.io', pull('team'))))).toBe('team');
+      expect(userOf(await provider(ctx('quay.io', pull('teamwork/app'))))).toBe('registry');
+      expect(userOf(await provider(ctx('quay.io', ['registry:catalog:*'])))).toBe('registry');
+      expect(userOf(await provider(ctx('quay.io')))).toBe('registry');
+    });
+  }
+
+  it('uses the first repository scope of the request', async () => {
+    await sb.writeJson(authFile, { auths });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(userOf(await provider(ctx('quay.io', ['repository:team/app:pull,push', 'repository:base/img:pull'])))).toBe('app');
+    expect(userOf(await provider(ctx('quay.io', ['repository:base/img:pull', 'repository:team/app:pull,push'])))).toBe('registry');
+  });
+
+  it('answers undefined when only a namespace of another repository matches', async () => {
+    await sb.writeJson(authFile, { auths: { 'quay.io/team': { auth: b64('team:pw') } } });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(await provider(ctx('quay.io', pull('other/app')))).toBeUndefined();
+    expect(await provider(ctx('quay.io'))).toBeUndefined();
+    expect(userOf(await provider(ctx('quay.io', pull('team/app'))))).toBe('team');
+  });
+
+  it('skips an empty namespaced entry in favour of a less specific one', async () => {
+    await sb.writeJson(authFile, { auths: { 'quay.io/team/app': {}, 'quay.io': { auth: b64('registry:pw') } } });
+    expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io', pull('team/app'))))).toBe('registry');
+  });
+
+  it('maps Docker Hub names in keys and requests', async () => {
+    await sb.writeJson(authFile, {
+      auths: {
+        'docker.io': { auth: b64('hub:pw') },
+        'docker.io/library': { auth: b64('library:pw') },
+        'index.docker.io/myorg/app': { auth: b64('myorg-app:pw') },
+      },
+    });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    for (const registry of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {
+      expect(userOf(await provider(ctx(registry, pull('library/nginx'))))).toBe('library');
+      expect(userOf(await provider(ctx(registry, pull('myorg/app'))))).toBe('myorg-app');
+      expect(userOf(await provider(ctx(registry, pull('someone/else'))))).toBe('hub');
+    }
+  });
+
+  it('reduces keys with a scheme to their host, and ignores trailing slashes', async () => {
+    await sb.writeJson(authFile, {
+      auths: { 'https://index.docker.io/v1/': { auth: b64('hub:pw') }, 'ghcr.io/org/': { auth: b64('org:pw') } },
+    });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(userOf(await provider(ctx('registry-1.docker.io', pull('library/nginx'))))).toBe('hub');
+    expect(userOf(await provider(ctx('ghcr.io', pull('org/tool'))))).toBe('org');
+  });
+
+  it('supports namespaced keys in the docker config.json fallback too', async () => {
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { auths: { 'quay.io/team': { auth: b64('docker-team:pw') } } });
+    expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io', pull('team/app'))))).toBe('docker-team');
+  });
+
+  it('decodes identitytoken and registrytoken entries', async () => {
+    await sb.writeJson(authFile, {
+      auths: { 'a.io': { auth: b64('user:'), identitytoken: 'rt' }, 'b.io': { registrytoken: 'at' } },
+    });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(await provider(ctx('a.io'))).toEqual({ refreshToken: 'rt', username: 'user' });
+    expect(await provider(ctx('b.io'))).toEqual({ accessToken: 'at' });
+  });
+});
+
+describe('podmanCredentials: helpers', () => {
+  it('asks credHelpers with the bare registry name (docker.io for Docker Hub) before auths', async () => {
+    await sb.tableHelper('pod', {
+      'docker.io': { Username: 'hub-helper', Secret: 's' },
+      'quay.io': { Username: 'quay-helper', Secret: 's' },
+    });
+    const authFile = await sb.writeJson(sb.path('auth.json'), {
+      credHelpers: { 'docker.io': 'pod', 'quay.io': 'pod' },
+      auths: { 'quay.io/team/app': { auth: b64('file:pw') } },
+    });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(userOf(await provider(ctx('registry-1.docker.io', pull('library/nginx'))))).toBe('hub-helper');
+    expect(userOf(await provider(ctx('quay.io', pull('team/app'))))).toBe('quay-helper');
+    expect(await sb.calls('pod')).toEqual(['docker.io', 'quay.io']);
+  });
+
+  it('moves on to the next file when the helper has no credential', async () => {
+    await sb.tableHelper('empty', {});
+    await sb.writeJson(sb.path('run', 'containers', 'auth.json'), {
+      credHelpers: { 'quay.io': 'empty' },
+      auths: { 'quay.io': { auth: b64('same-file:pw') } },
+    });
+    await sb.writeJson(join(sb.home, '.config', 'containers', 'auth.json'), authsFor('quay.io', 'next-file'));
+    const provider = podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } });
+    expect(userOf(await provider(ctx('quay.io')))).toBe('next-file');
+    expect(await sb.calls('empty')).toEqual(['quay.io']);
+  });
+
+  it('ignores credsStore, as podman does', async () => {
+    await sb.tableHelper('store', { 'quay.io': { Username: 'store', Secret: 's' } });
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { credsStore: 'store', auths: { 'quay.io': { auth: b64('inline:pw') } } });
+    expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io')))).toBe('inline');
+    expect(await sb.calls('store')).toEqual([]);
+  });
+
+  it('caches helper answers per registry', async () => {
+    await sb.tableHelper('pod', { 'quay.io': { Username: 'h', Secret: 's' } });
+    const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': 'pod' } });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    await provider(ctx('quay.io', pull('a/b')));
+    await provider(ctx('quay.io', pull('c/d')));
+    expect(await sb.calls('pod')).toEqual(['quay.io']);
+  });
+});
+
+describe('podmanCredentials: files that change or are broken', () => {
+  it('re-reads a changed auth.json', async () => {
+    const authFile = await sb.writeJson(sb.path('auth.json'), authsFor('quay.io', 'before'));
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(userOf(await provider(ctx('quay.io')))).toBe('before');
+    await sb.writeJson(authFile, authsFor('quay.io', 'after-change'));
+    expect(userOf(await provider(ctx('quay.io')))).toBe('after-change');
+  });
+
+  it('rejects malformed JSON with a typed error naming the file', async () => {
+    const authFile = await sb.writeText(sb.path('auth.json'), '{"auths": TOPSECRET');
+    const error = await Promise.resolve(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as CredentialConfigError).file).toBe(authFile);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Cannot use the credentials file ${authFile} \\(looking up quay\\.io\\): it is not valid JSON( \\(error at offset \\d+\\))?\\. Fix or remove the file`),
+    );
+    expect((error as Error).message).not.toContain('TOPSECRET');
+  });
+
+  it('stops at a broken file rather than skipping it', async () => {
+    await sb.writeText(sb.path('run', 'containers', 'auth.json'), 'nope');
+    await sb.writeJson(join(sb.home, '.config', 'containers', 'auth.json'), authsFor('quay.io', 'later'));
+    const provider = podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } });
+    await expect(provider(ctx('quay.io'))).rejects.toBeInstanceOf(CredentialConfigError);
+  });
+});
