@@ -1,0 +1,69 @@
+// The packed tarball, installed into a fresh project, works from both `import` and `require()`.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReferenceRegistry } from '../reference/registry.ts';
+import type { ReferenceRegistry } from '../reference/registry.ts';
+import { createAuthFetch } from '../src/index.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+let dir: string;
+let registry: ReferenceRegistry;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'oci-auth-fetch-pack-'));
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
+  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)], { cwd: dir, stdio: 'pipe' });
+  registry = await startReferenceRegistry({ users: { alice: 'pw' }, repositories: { 'library/hello': { public: true, acl: { alice: ['pull', 'push'] } } } });
+  // Publish a manifest for the consumers to pull anonymously.
+  const push = createAuthFetch({ credentials: { username: 'alice', password: 'pw' } });
+  const put = await push(`${registry.url}/v2/library/hello/manifests/latest`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] }),
+  });
+  expect(put.status).toBe(201);
+}, 120_000);
+
+afterAll(async () => {
+  await registry?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// Each consumer pulls a public manifest anonymously: 401, token, retry.
+const body = `
+  const authFetch = createAuthFetch();
+  const res = await authFetch(process.argv[2]);
+  const client = createRegistryClient({ registry: process.argv[3] });
+  const ping = await client.get('', { throwHttpErrors: false });
+  console.log(JSON.stringify({ status: res.status, types: [typeof parseChallenges, typeof MemoryTokenCache], ping: ping.status }));
+`;
+
+// Asynchronous: the registry answers from this very process while the consumer runs.
+async function run(file: string, source: string): Promise<{ status: number; types: string[]; ping: number }> {
+  writeFileSync(join(dir, file), source);
+  const url = `${registry.url}/v2/library/hello/manifests/latest`;
+  const { stdout } = await promisify(execFile)(process.execPath, [join(dir, file), url, registry.url], { cwd: dir, encoding: 'utf8' });
+  return JSON.parse(stdout.trim());
+}
+
+describe('packed package', () => {
+  it('works with import (ESM)', async () => {
+    const result = await run('esm.mjs', `import { createAuthFetch, createRegistryClient, parseChallenges, MemoryTokenCache } from 'oci-auth-fetch';\n${body}`);
+    expect(result).toEqual({ status: 200, types: ['function', 'function'], ping: 200 });
+  });
+
+  it('works with require() (CJS)', async () => {
+    const result = await run(
+      'cjs.cjs',
+      `const { createAuthFetch, createRegistryClient, parseChallenges, MemoryTokenCache } = require('oci-auth-fetch');\n(async () => {${body}})();`,
+    );
+    expect(result).toEqual({ status: 200, types: ['function', 'function'], ping: 200 });
+  });
+});
