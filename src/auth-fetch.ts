@@ -28,6 +28,8 @@ export interface AuthFetchOptions {
   expiryMarginMs?: number;
   /** Give up on a token endpoint after this long. Default 30 000 ms. */
   tokenTimeoutMs?: number;
+  /** Extra attempts for a token GET that meets 429, 5xx or a dropped connection (with backoff). Default 2. */
+  tokenRetries?: number;
   /** Largest token response read. Default 1 MiB. */
   maxTokenResponseBytes?: number;
   /** Use the OAuth2 password grant (POST) for username/password credentials. Default false (docker's GET). */
@@ -74,6 +76,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     clientId: options.clientId ?? 'oci-auth-fetch',
     expiryMarginMs: options.expiryMarginMs ?? 10_000,
     tokenTimeoutMs: options.tokenTimeoutMs ?? 30_000,
+    tokenRetries: options.tokenRetries ?? 2,
     maxTokenResponseBytes: options.maxTokenResponseBytes ?? 1024 * 1024,
     passwordGrant: options.passwordGrant ?? false,
     realmCredentials: options.realmCredentials,

@@ -35,6 +35,7 @@ const AUTH_OPTION_NAMES = [
   'onEvent',
   'expiryMarginMs',
   'tokenTimeoutMs',
+  'tokenRetries',
   'maxTokenResponseBytes',
   'passwordGrant',
   'allowInsecureRealm',

@@ -33,6 +33,8 @@ export interface TokenRequest {
   /** Fetch `credentials` mode for the realm request (browsers: 'include' sends SSO cookies). */
   fetchCredentials?: RequestCredentials;
   timeoutMs: number;
+  /** Extra attempts for a GET that meets 429, 5xx or a dropped connection. */
+  retries: number;
   maxBodyBytes: number;
   now: () => number;
   fetch: FetchLike;
@@ -108,9 +110,50 @@ async function getToken(req: TokenRequest, refreshToken: string | undefined): Pr
     headers.authorization = basicAuthorization(username, refreshToken);
     grant = 'basic';
   }
-  const started = req.now();
-  const response = await send(req, url, { method: 'GET', headers });
-  return { result: await readGrant(req, response, started), grant };
+  // A GET is idempotent: transient failures (429, 5xx, a dropped connection) are retried with backoff.
+  for (let attempt = 0; ; attempt++) {
+    const started = req.now();
+    try {
+      const response = await send(req, url, { method: 'GET', headers });
+      if (RETRY_STATUSES.has(response.status) && attempt < req.retries) {
+        const delay = retryDelay(response.headers.get('retry-after'), attempt);
+        if (delay !== undefined) {
+          await response.body?.cancel().catch(() => {});
+          await sleep(delay);
+          continue;
+        }
+      }
+      return { result: await readGrant(req, response, started), grant };
+    } catch (error) {
+      if (attempt >= req.retries || !transient.has(error as Error)) throw error;
+      await sleep(retryDelay(null, attempt)!);
+    }
+  }
+}
+
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Longest Retry-After honoured; a server asking for more gets its error reported instead. */
+const MAX_RETRY_AFTER_MS = 10_000;
+/** Errors worth another try: the connection failed or broke, as opposed to an answer. */
+const transient = new WeakSet<Error>();
+
+/** Backoff before retry `attempt` (0-based): Retry-After when sane, else 200 ms doubling, with jitter. */
+function retryDelay(retryAfter: string | null, attempt: number): number | undefined {
+  if (retryAfter !== null && retryAfter.trim() !== '') {
+    const seconds = Number(retryAfter);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+    if (!Number.isFinite(ms)) return backoff(attempt);
+    return ms > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, ms);
+  }
+  return backoff(attempt);
+}
+
+function backoff(attempt: number): number {
+  return 200 * 2 ** attempt * (0.8 + Math.random() * 0.4);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function send(req: TokenRequest, url: URL, init: RequestInit): Promise<Response> {
@@ -131,12 +174,14 @@ async function send(req: TokenRequest, url: URL, init: RequestInit): Promise<Res
       );
     }
     if (error instanceof OciAuthError) throw error;
-    throw new TokenRequestError(
+    const failure = new TokenRequestError(
       'TOKEN_REQUEST_FAILED',
       `Could not reach the token endpoint ${realm} (${safeCause(error)}). Check the network and DNS; ` +
         'in a browser this is also what a token endpoint without CORS headers looks like.',
       { realm, cause: error },
     );
+    transient.add(failure);
+    throw failure;
   }
 }
 
@@ -152,11 +197,20 @@ async function readGrant(req: TokenRequest, response: Response, started: number)
         realm,
       );
     }
-    throw new TokenRequestError(
+    if (error instanceof Error && error.name === 'TimeoutError') {
+      throw new TokenRequestError(
+        'TOKEN_TIMEOUT',
+        `The token endpoint ${realm} did not finish its answer within ${req.timeoutMs} ms. Check that it is healthy, or raise tokenTimeoutMs.`,
+        { realm, status: response.status },
+      );
+    }
+    const broken = new TokenRequestError(
       'TOKEN_REQUEST_FAILED',
       `The connection to the token endpoint ${realm} broke while reading its answer (${safeCause(error)}).`,
       { realm, status: response.status, cause: error },
     );
+    transient.add(broken);
+    throw broken;
   }
   const secrets = secretsOf(req);
   if (response.status !== 200) {

@@ -14,6 +14,7 @@ export interface TokenManagerOptions {
   clientId: string;
   expiryMarginMs: number;
   tokenTimeoutMs: number;
+  tokenRetries: number;
   maxTokenResponseBytes: number;
   passwordGrant: boolean;
   realmCredentials?: RequestCredentials;
@@ -123,6 +124,7 @@ export class TokenManager {
         allowInsecure: need.allowInsecure,
         fetchCredentials: o.realmCredentials,
         timeoutMs: o.tokenTimeoutMs,
+        retries: o.tokenRetries,
         maxBodyBytes: o.maxTokenResponseBytes,
         now: o.now,
         fetch: o.fetch,

@@ -120,7 +120,8 @@ describe('token responses', () => {
     it(`rejects ${what} with a typed error (${code})`, async () => {
       realm(() => respond());
       const seen = new Observed();
-      const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent });
+      // tokenRetries: 0 — the outcome after retries is the same error; retries have their own tests below
+      const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent, tokenRetries: 0 });
       const error = await seen.catch(authFetch(manifest('team/app')));
       expect(error).toBeInstanceOf(code.startsWith('TOKEN_RESPONSE') ? TokenResponseError : TokenRequestError);
       expect(error).toMatchObject({ code, realm: REALM });
@@ -154,6 +155,44 @@ describe('token responses', () => {
     expect((error as Error).message).toMatch(/Could not reach the token endpoint https:\/\/auth\.test\/token/);
   });
 
+  it('retries a token GET after 503, 429 with Retry-After, and a dropped connection, then succeeds', async () => {
+    const answers = [
+      () => new Response('busy', { status: 503 }),
+      () => new Response('slow down', { status: 429, headers: { 'retry-after': '0' } }),
+      () => HttpResponse.error(),
+    ];
+    for (const fail of answers) {
+      let n = 0;
+      const fake = fakeRegistry({
+        tokenResponse: () => {
+          if (n++ === 0) return fail();
+          fake.tokens.set('tok-ok', ['repository:team/app:pull']);
+          return HttpResponse.json({ token: 'tok-ok', expires_in: 300 });
+        },
+      });
+      const res = await createAuthFetch()(manifest('team/app'));
+      expect(res.status).toBe(200);
+      expect(trace()).toEqual([
+        `GET ${manifest('team/app')}`,
+        `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+        `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+        `GET ${manifest('team/app')} Bearer`,
+      ]);
+      recorded.length = 0;
+      server.resetHandlers();
+    }
+  });
+
+  it('does not retry a Retry-After longer than 10 s, nor a POST grant', async () => {
+    realm(() => new Response('later', { status: 503, headers: { 'retry-after': '3600' } }));
+    await expect(createAuthFetch()(manifest('team/app'))).rejects.toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 503 });
+    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
+    recorded.length = 0;
+    realm(() => new Response('busy', { status: 503 }));
+    await expect(createAuthFetch({ credentials: { refreshToken: REFRESH } })(manifest('team/app'))).rejects.toMatchObject({ status: 503 });
+    expect(recorded.filter((r) => r.url.startsWith(REALM)).map((r) => r.method)).toEqual(['POST']);
+  });
+
   it('access_token wins over token; expires_in may be a string', async () => {
     let clock = 1_000_000;
     const fake = fakeRegistry({ tokenResponse: () => HttpResponse.json({ token: 'tok-old', access_token: 'tok-new', expires_in: '120' }) });
@@ -180,7 +219,8 @@ describe('token responses', () => {
     const authFetch = createAuthFetch();
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => authFetch(manifest('team/app'))));
     expect(results.every((r) => r.status === 'rejected' && (r.reason as TokenRequestError).status === 503)).toBe(true);
-    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
+    // one shared fetch: the first try and its two retries
+    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(3);
     fail = false;
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
