@@ -6,6 +6,7 @@ import type { CredentialsOption } from './credentials.ts';
 import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
 import { fetchFollowingRedirects, isBrowser, isSecureForSecrets } from './http.ts';
+import { LearnedActions } from './learned-actions.ts';
 import type { FetchLike } from './http.ts';
 import { mergeScopes, scopesForRequest } from './scope.ts';
 import { abortable, TokenManager } from './token-manager.ts';
@@ -83,6 +84,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     now,
   });
   const registries = new Map<string, RegistryAuth>();
+  const learned = new LearnedActions();
   /** Registries whose first request is in flight: others wait for what it learns. */
   const discoveries = new Map<string, Promise<void>>();
 
@@ -237,7 +239,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
 
     const registry = out.url.host;
     const signal = out.init.signal;
-    const needed = mergeScopes(scopesForRequest(out.url, out.method), extraScopes);
+    const inferred = scopesForRequest(out.url, out.method);
+    const needed = mergeScopes(learned.widen(registry, out.url, out.method, inferred), extraScopes);
 
     let auth = registries.get(registry) ?? configuredAuth(registry, out.url);
     if (!auth && discoveries.has(registry)) {
@@ -271,6 +274,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     if (!challenge) return response;
     const learntAuth = remember(registry, out.url, challenge);
     const challengeScopes = mergeScopes(challenge.params.scope);
+    learned.learn(registry, out.url, out.method, inferred, challengeScopes);
     emit({
       type: 'challenge',
       registry,

@@ -126,21 +126,35 @@ describe('round trips', () => {
 
 describe('401 handling', () => {
   it('insufficient_scope widens the scope and retries once', async () => {
-    // django-oci style: pulls need push, which a pull's inferred scope lacks
-    fakeRegistry({ expiresIn: 300, requires: () => 'pull,push' });
+    // one repository needs push even to be read (django-oci does this for all of them)
+    fakeRegistry({ expiresIn: 300, requires: (method, repo) => (repo === 'team/special' ? 'pull,push' : 'pull') });
     const seen = new Observed();
     const authFetch = createAuthFetch({ onEvent: seen.onEvent });
     await authFetch(manifest('team/app'));
     recorded.length = 0;
-    const res = await authFetch(manifest('team/other'));
+    const res = await authFetch(manifest('team/special'));
     expect(res.status).toBe(200);
     expect(trace()).toEqual([
-      `GET ${tokenUrl('repository:team/other:pull')}`,
-      `GET ${manifest('team/other')} Bearer`,
-      `GET ${tokenUrl('repository:team/other:pull,push')}`,
-      `GET ${manifest('team/other')} Bearer`,
+      `GET ${tokenUrl('repository:team/special:pull')}`,
+      `GET ${manifest('team/special')} Bearer`,
+      `GET ${tokenUrl('repository:team/special:pull,push')}`,
+      `GET ${manifest('team/special')} Bearer`,
     ]);
     expect(seen.events.filter((e) => e.type === 'retry').at(-1)).toMatchObject({ reason: 'insufficient_scope' });
+  });
+
+  it('learns that a registry wants more for a method, and asks for it up front next time', async () => {
+    fakeRegistry({ expiresIn: 300, requires: () => 'pull,push' });
+    const authFetch = createAuthFetch();
+    await authFetch(manifest('team/app')); // 401 asks pull,push for a GET: remembered
+    recorded.length = 0;
+    const res = await authFetch(manifest('team/other'));
+    expect(res.status).toBe(200);
+    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/other:pull,push')}`, `GET ${manifest('team/other')} Bearer`]);
+    recorded.length = 0;
+    // other methods are not affected, and a mount's source keeps its plain pull
+    await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/?mount=sha256%3Aabc&from=team%2Fbase`, { method: 'POST' });
+    expect(recorded[0]!.url).toBe(tokenUrl('repository:team/app:pull,push', 'repository:team/base:pull'));
   });
 
   it('invalid_token evicts the cached token and fetches a fresh one', async () => {
