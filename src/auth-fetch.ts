@@ -117,6 +117,9 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       auth = { scheme: 'bearer', realm, service: challenge.params.service };
     } else if (challenge.scheme === 'basic') {
       auth = { scheme: 'basic' };
+      // Harbor answers a token with too little scope by a Basic challenge: answer it, but a registry
+      // known to use tokens stays a token registry.
+      if (registries.get(registry)?.scheme === 'bearer') return auth;
     }
     if (auth) registries.set(registry, auth);
     return auth;
