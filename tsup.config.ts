@@ -18,4 +18,15 @@ export default defineConfig([
   { ...shared, format: ['esm'], external: ['ky', 'jwt-decode', /^node:/] },
   // CJS: ky ships ESM only, so it is bundled in; require() then works on every Node >= 22.
   { ...shared, format: ['cjs'], external: ['jwt-decode', /^node:/], noExternal: ['ky'] },
+  // The oci-auth-fetch command (package.json "bin"): ESM only, for Node; no types. Keeps its shebang.
+  {
+    entry: { cli: 'src/node/cli.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node22',
+    sourcemap: true,
+    treeshake: true,
+    removeNodeProtocol: false,
+    external: ['ky', 'jwt-decode', /^node:/],
+  },
 ]);

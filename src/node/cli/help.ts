@@ -1,0 +1,115 @@
+// --help texts. Keep in step with docs/cli.md.
+
+const EXIT_CODES = `Exit codes:
+  0  success: the response status was below 400 (any status with --no-fail)
+  1  the registry answered an HTTP error (400 and above, except 401): nothing is
+     written to stdout or -o; stderr names the status, the request and the
+     registry's error codes
+  2  usage: unknown option, missing URL, bad header, scope or method, unreadable
+     -d file, -u without a password
+  3  authentication failed: the token endpoint refused the credentials, a
+     credential helper or credentials file failed, credentials would go over plain
+     http, or the registry still answered 401
+  4  anything else: network, DNS, TLS, a token endpoint that failed or timed out,
+     a token response that is not one, writing the output`;
+
+const CREDENTIALS = `Credentials:
+  By default, what podman login and docker login stored: containers auth.json
+  files, then docker's config.json (auths, credHelpers, credsStore), looked up for
+  the registry of the URL. Anonymous when nothing is stored.
+  -u, --user USER[:PASS]   use these credentials instead. USER:PASS puts the
+                           password in the process list and shell history:
+                           prefer -u USER with the password from --password-stdin,
+                           else from $OCI_AUTH_PASSWORD. -u USER without either is
+                           a usage error (there is no prompt)
+      --password-stdin     read the password for -u USER from stdin (one trailing
+                           newline is removed); cannot be combined with -d -`;
+
+const TRANSPORT = `Scheme: a URL without a scheme uses https, or http when the host is loopback
+  (localhost, 127.0.0.0/8, ::1). Credentials go over http only to loopback hosts.
+      --plain-http         use http for a URL without a scheme, and allow credentials
+                           over plain http to this registry and its token realm
+  There is no option to skip TLS verification; for a private CA set
+  NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`;
+
+export const REQUEST_HELP = `Usage: oci-auth-fetch [options] URL
+       oci-auth-fetch token [options] REGISTRY[/REPOSITORY]   (see: oci-auth-fetch token --help)
+
+curl for OCI / Docker registries: sends one request, answers the registry's
+authentication challenge (docker token flow or Basic), and writes the body.
+
+Request:
+  -X, --request METHOD     method (default GET, or POST with -d)
+  -H, --header 'Name: v'   add a request header (repeatable). Manifest URLs get an
+                           Accept header for every manifest kind unless one is given
+  -d, --data DATA          body: @FILE (sent from disk with its length), - or @-
+                           (stdin, read into memory), or the text itself. Bytes
+                           are sent unchanged and no Content-Type is added
+  -o, --output FILE        write the body to FILE (- is stdout). Not created on an
+                           HTTP error
+  -i, --include            write the status line and response headers first
+      --scope SCOPE        also ask the token for SCOPE (repeatable), for example
+                           repository:base/image:pull to mount a blob from it
+      --no-fail            write the body and exit 0 whatever the status
+  -m, --max-time SECONDS   give up (exit 4) when the whole exchange, body
+                           included, takes longer
+  -v, --verbose            on stderr: "> METHOD url" and headers per request sent
+                           (registry, token realm, redirects), "< status" and
+                           headers per answer, "* event …" per SDK event.
+                           Authorization shows as "Bearer [redacted]", unknown
+                           query parameters as "name=[redacted]", no body is shown
+  -h, --help               this help
+      --version            the version
+
+${CREDENTIALS}
+
+${TRANSPORT}
+
+${EXIT_CODES}
+
+Examples:
+  oci-auth-fetch https://ghcr.io/v2/owner/image/manifests/latest
+  oci-auth-fetch -o blob.tar.gz https://ghcr.io/v2/owner/image/blobs/sha256:…
+  oci-auth-fetch -X POST -d @layer.tar.gz \\
+      'https://registry.example/v2/team/app/blobs/uploads/?digest=sha256:…'
+  oci-auth-fetch -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \\
+      -d @manifest.json https://registry.example/v2/team/app/manifests/v1
+  printf %s "$TOKEN" | oci-auth-fetch -u me --password-stdin https://…
+`;
+
+export const TOKEN_HELP = `Usage: oci-auth-fetch token [options] REGISTRY[/REPOSITORY[:TAG]]
+
+Prints a registry bearer token for the scopes (like crane auth token). REPOSITORY
+asks for repository:REPOSITORY:pull (pull,push with --push); each --scope adds
+its scope. A tag or digest is ignored. docker.io means registry-1.docker.io, and
+a one-part repository there gets library/ (docker.io/alpine).
+
+The token is obtained as any request would obtain it: GET /v2/ is sent with the
+scopes, and the bearer token that authenticates it is printed.
+
+Options:
+      --scope SCOPE        ask for SCOPE too (repeatable): repository:NAME:ACTIONS,
+                           registry:catalog:*
+      --push               ask for pull,push on REPOSITORY
+      --json               print a JSON object: token, registry, realm, service,
+                           scopes (asked), grant, expiresIn (s), expiresAt (ISO),
+                           granted (from the JWT access claim, else null), claims
+                           (the JWT payload, else null). Refresh tokens are never
+                           printed
+  -m, --max-time SECONDS   give up (exit 4) after this long
+  -v, --verbose            trace the round trips and events on stderr (redacted)
+  -h, --help               this help
+
+${CREDENTIALS}
+
+${TRANSPORT}
+
+${EXIT_CODES}
+  With token, 4 also means that the registry issues no tokens (Basic
+  authentication, or no authentication at all).
+
+Examples:
+  oci-auth-fetch token ghcr.io/owner/image
+  oci-auth-fetch token --push --json registry.example/team/app
+  oci-auth-fetch token --scope 'registry:catalog:*' registry.example
+`;

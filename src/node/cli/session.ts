@@ -1,0 +1,60 @@
+// What both commands share: the credentials, the traced fetch underneath, and the auth fetch itself.
+
+import { createAuthFetch } from '../../index.ts';
+import type { AuthEvent, AuthFetch, CredentialProvider, PasswordCredential } from '../../index.ts';
+import { loginCredentials, userCredential } from './credentials.ts';
+import type { Io } from './io.ts';
+import type { Secrets } from './redact.ts';
+import { formatEvent, tracingFetch } from './trace.ts';
+import type { FetchLike, TraceLog } from './trace.ts';
+
+export interface SessionFlags {
+  verbose: boolean;
+  user: string | undefined;
+  passwordStdin: boolean;
+  plainHttp: boolean;
+  scopes: string[];
+}
+
+export interface SessionOptions {
+  /** `host[:port]` of the registry: --plain-http lets credentials go to it (and its realm) over http. */
+  registry: string;
+  /** Reads stdin once (for --password-stdin). */
+  readStdin: () => Promise<Buffer>;
+  /** Sees every request after tracing, before the network (the token command watches Authorization here). */
+  wrapFetch?: (fetch: FetchLike) => FetchLike;
+  /** Called with each SDK event, after it is traced. */
+  onEvent?: (event: AuthEvent) => void;
+}
+
+export interface Session {
+  authFetch: AuthFetch;
+}
+
+/** -v lines on stderr, redacted; nothing without -v. */
+export function traceLog(io: Io, secrets: Secrets, verbose: boolean): TraceLog {
+  if (!verbose) return () => {};
+  return (line) => {
+    io.stderr.write(`${secrets.redact(line)}\n`);
+  };
+}
+
+export async function createSession(flags: SessionFlags, io: Io, secrets: Secrets, options: SessionOptions): Promise<Session> {
+  const log = traceLog(io, secrets, flags.verbose);
+  const readText = async () => (await options.readStdin()).toString('utf8');
+  const user = await userCredential(flags, io.env, readText, secrets);
+  const credentials: PasswordCredential | CredentialProvider = user ?? loginCredentials(io.env);
+  const network: FetchLike = (input, init) => globalThis.fetch(input, init);
+  const traced = tracingFetch(network, log, secrets);
+  const authFetch = createAuthFetch({
+    credentials,
+    scopes: flags.scopes,
+    fetch: options.wrapFetch ? options.wrapFetch(traced) : traced,
+    onEvent: (event) => {
+      log(formatEvent(event));
+      options.onEvent?.(event);
+    },
+    allowInsecureRealm: flags.plainHttp ? [options.registry] : false,
+  });
+  return { authFetch };
+}
