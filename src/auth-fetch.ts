@@ -63,8 +63,9 @@ interface Outgoing {
 
 interface Authorization {
   header: string;
-  /** Cache key of the bearer token used, to evict it when the registry rejects it. */
+  /** Cache key and value of the bearer token used, to evict it when the registry rejects it. */
   tokenKey?: string;
+  token?: string;
 }
 
 export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
@@ -155,7 +156,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     registry: string,
     url: URL,
     scopes: string[],
-    fresh: boolean,
+    rejected: string | undefined,
     signal: AbortSignal | null | undefined,
   ): Promise<Authorization | undefined> {
     const realm = auth.scheme === 'bearer' ? auth.realm : undefined;
@@ -176,7 +177,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
         scopes,
         credential,
         allowInsecure: allowInsecure(registry),
-        fresh,
+        registryHttps: url.protocol === 'https:',
+        ...(rejected !== undefined ? { rejected } : {}),
         signal,
       });
       emit({
@@ -189,7 +191,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
         ...(issued.grant ? { grant: issued.grant } : {}),
         expiresIn: Math.max(0, Math.round((issued.expiresAt - now()) / 1000)),
       });
-      return { header: `Bearer ${issued.token}`, tokenKey: issued.key };
+      return { header: `Bearer ${issued.token}`, tokenKey: issued.key, token: issued.token };
     } catch (error) {
       if (error instanceof OciAuthError) emit({ type: 'error', registry, error });
       throw error;
@@ -268,7 +270,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       response = first;
     }
     if (!response) {
-      if (auth) sent = await authorize(auth, registry, out.url, needed, false, signal);
+      if (auth) sent = await authorize(auth, registry, out.url, needed, undefined, signal);
       response = await send(out, sent);
     }
     if (response.status !== 401) return response;
@@ -289,9 +291,9 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
     if (!learntAuth || !out.replayable) return response;
-    if (sent?.tokenKey) await tokens.evict(sent.tokenKey);
+    if (sent?.tokenKey && sent.token) await tokens.evict(sent.tokenKey, sent.token);
     const retryScopes = mergeScopes(challengeScopes, needed);
-    const retryAuth = await authorize(learntAuth, registry, out.url, retryScopes, sent?.tokenKey !== undefined, signal);
+    const retryAuth = await authorize(learntAuth, registry, out.url, retryScopes, sent?.token, signal);
     if (!retryAuth) return response;
     await response.body?.cancel().catch(() => {});
     const error = challenge.params.error;

@@ -80,9 +80,13 @@ export async function fetchFollowingRedirects(
   url: URL,
   init: RequestInit,
   policy: RedirectPolicy = sameOriginOnly,
+  /** The body itself holds a secret (an OAuth2 form): it never follows a redirect to another origin. */
+  secretBody = false,
 ): Promise<Response> {
   const headers = new Headers(init.headers);
-  if (!headers.has('authorization') || isBrowser || (init.redirect && init.redirect !== 'follow')) {
+  // A browser would follow a 307 with the body wherever it points: refuse every redirect there.
+  if (secretBody && isBrowser) return fetchImpl(url, { ...init, headers, redirect: 'error' });
+  if ((!headers.has('authorization') && !secretBody) || isBrowser || (init.redirect && init.redirect !== 'follow')) {
     return fetchImpl(url, { ...init, headers });
   }
   let current = url;
@@ -107,8 +111,8 @@ export async function fetchFollowingRedirects(
       body = undefined;
       headers.delete('content-type');
       headers.delete('content-length');
-    } else if (body instanceof ReadableStream) {
-      // A stream was consumed by the first hop and cannot be sent again.
+    } else if (body instanceof ReadableStream || (secretBody && body != null && !policy.keepAuthorization(current, next))) {
+      // A stream was consumed by the first hop and cannot be sent again; a secret form stays on its origin.
       return response;
     }
     if (headers.has('authorization') && !policy.keepAuthorization(current, next)) headers.delete('authorization');

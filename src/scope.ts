@@ -171,6 +171,8 @@ export function scopesForRequest(url: string | URL, method: string): string[] {
   for (let i = 0; i < segments.length; i++) {
     if (segments[i] !== 'v2') continue;
     const route = matchRoute(segments.slice(i + 1));
+    // A route whose name is doubtful names no repository: a later `v2` inside that name must not rescue it.
+    if (route === 'invalid') return [];
     if (route) return routeScopes(route, u, method);
   }
   return [];
@@ -178,7 +180,8 @@ export function scopesForRequest(url: string | URL, method: string): string[] {
 
 type Route = { kind: 'catalog' } | { kind: 'repository'; name: string; upload: boolean };
 
-function matchRoute(rest: string[]): Route | undefined {
+/** The route after a `v2` segment; `invalid` when its shape matches but its name is not a repository name. */
+function matchRoute(rest: string[]): Route | 'invalid' | undefined {
   const n = rest.length;
   if (n === 1 && rest[0] === '_catalog') return { kind: 'catalog' };
   const at = (k: number): string | undefined => rest[n - k];
@@ -198,7 +201,7 @@ function matchRoute(rest: string[]): Route | undefined {
   }
   if (nameLength < 1) return undefined;
   const name = repositoryName(rest.slice(0, nameLength), true);
-  return name === undefined ? undefined : { kind: 'repository', name, upload };
+  return name === undefined ? 'invalid' : { kind: 'repository', name, upload };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   TokenRequestError,
   TokenResponseError,
 } from './errors.ts';
-import { BodyTooLargeError, fetchFollowingRedirects, isSecureForSecrets, readTextLimited } from './http.ts';
+import { BodyTooLargeError, fetchFollowingRedirects, isBrowser, isSecureForSecrets, readTextLimited } from './http.ts';
 import type { FetchLike } from './http.ts';
 import { parseTokenResponse } from './token-response.ts';
 import type { TokenResult } from './token-response.ts';
@@ -28,8 +28,10 @@ export interface TokenRequest {
   passwordGrant: boolean;
   /** Known not to take POST: go straight to GET. */
   postUnsupported: boolean;
-  /** Allow secrets to go to a plain-http, non-loopback realm. */
+  /** Allow secrets to go to a plain-http realm. */
   allowInsecure: boolean;
+  /** The registry was reached over https. */
+  registryHttps: boolean;
   /** Fetch `credentials` mode for the realm request (browsers: 'include' sends SSO cookies). */
   fetchCredentials?: RequestCredentials;
   timeoutMs: number;
@@ -54,7 +56,10 @@ export async function requestToken(req: TokenRequest): Promise<TokenGrant> {
   const cred = req.credential;
   const refreshToken = req.refreshToken ?? (cred && 'refreshToken' in cred ? cred.refreshToken : undefined);
   const password = cred && 'password' in cred ? cred : undefined;
-  if ((refreshToken !== undefined || password) && !req.allowInsecure && !isSecureForSecrets(req.realm)) {
+  // Secrets go over https, or over http to this machine when the registry itself is plain http (local
+  // development); an https registry cannot point them at an http port, loopback or not.
+  const realmSafe = req.realm.protocol === 'https:' || (!req.registryHttps && isSecureForSecrets(req.realm));
+  if ((refreshToken !== undefined || password) && !req.allowInsecure && !realmSafe) {
     throw new InsecureRealmError(
       `Refusing to send credentials to ${displayUrl(req.realm)} over plain http. ` +
         'Use an https realm, or set allowInsecureRealm for this registry if you trust the network.',
@@ -77,11 +82,16 @@ export async function requestToken(req: TokenRequest): Promise<TokenGrant> {
     form.set('client_id', req.clientId);
     if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
     const started = req.now();
-    const response = await send(req, req.realm, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body: form.toString(),
-    });
+    const response = await send(
+      req,
+      req.realm,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: form.toString(),
+      },
+      true,
+    );
     if (!POST_FALLBACK_STATUSES.has(response.status)) {
       const grant: GrantKind = refreshToken !== undefined ? 'refresh_token' : 'password';
       return { result: await readGrant(req, response, started), grant, postUnsupported: false };
@@ -156,15 +166,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function send(req: TokenRequest, url: URL, init: RequestInit): Promise<Response> {
+async function send(req: TokenRequest, url: URL, init: RequestInit, secretBody = false): Promise<Response> {
   const realm = displayUrl(req.realm);
   const signal = AbortSignal.timeout(req.timeoutMs);
   try {
-    return await fetchFollowingRedirects(req.fetch, url, {
-      ...init,
-      signal,
-      ...(req.fetchCredentials ? { credentials: req.fetchCredentials } : {}),
-    });
+    return await fetchFollowingRedirects(
+      req.fetch,
+      url,
+      { ...init, signal, ...(req.fetchCredentials ? { credentials: req.fetchCredentials } : {}) },
+      undefined,
+      secretBody,
+    );
   } catch (error) {
     if (signal.aborted) {
       throw new TokenRequestError(
@@ -176,13 +188,27 @@ async function send(req: TokenRequest, url: URL, init: RequestInit): Promise<Res
     if (error instanceof OciAuthError) throw error;
     const failure = new TokenRequestError(
       'TOKEN_REQUEST_FAILED',
-      `Could not reach the token endpoint ${realm} (${safeCause(error)}). Check the network and DNS; ` +
-        'in a browser this is also what a token endpoint without CORS headers looks like.',
+      `Could not reach the token endpoint ${realm} (${safeCause(error)}). Check the network and DNS.${corsHint(req)}`,
       { realm, cause: error },
     );
     transient.add(failure);
     throw failure;
   }
+}
+
+/**
+ * In a page, a realm on another origin that sends no CORS headers fails exactly like an unreachable one: name
+ * the headers it must send for this page (docs/browser.md).
+ */
+function corsHint(req: TokenRequest): string {
+  const origin = isBrowser ? (globalThis as { location?: { origin?: string } }).location?.origin : undefined;
+  if (!origin || origin === req.realm.origin) return '';
+  const withCookies = req.fetchCredentials === 'include' ? ' and "Access-Control-Allow-Credentials: true"' : '';
+  return (
+    ` In a browser this is also what a token endpoint without CORS looks like: it must answer this page with ` +
+    `"Access-Control-Allow-Origin: ${origin}"${withCookies}, and its preflights (OPTIONS) with ` +
+    '"Access-Control-Allow-Headers: Authorization".'
+  );
 }
 
 async function readGrant(req: TokenRequest, response: Response, started: number): Promise<TokenResult> {
@@ -213,6 +239,14 @@ async function readGrant(req: TokenRequest, response: Response, started: number)
     throw broken;
   }
   const secrets = secretsOf(req);
+  if (response.status >= 300 && response.status < 400) {
+    throw new TokenRequestError(
+      'TOKEN_REQUEST_FAILED',
+      `The token endpoint ${realm} redirected (HTTP ${response.status}) to another origin with the credentials' form; ` +
+        'it was not followed. Point the registry at the final token URL.',
+      { realm, status: response.status },
+    );
+  }
   if (response.status !== 200) {
     const { code, message } = serverError(body, response.headers.get('content-type'));
     const serverCode = code === undefined ? undefined : redact(code, secrets);

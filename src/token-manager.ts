@@ -29,8 +29,10 @@ export interface TokenNeed {
   scopes: string[];
   credential: Credential | undefined;
   allowInsecure: boolean;
-  /** Skip the cache: the token under this key was just rejected. */
-  fresh: boolean;
+  /** The registry was reached over https. */
+  registryHttps: boolean;
+  /** A token the registry just rejected: never hand it out again (a newer one under the key is fine). */
+  rejected?: string;
   signal?: AbortSignal | null;
 }
 
@@ -78,11 +80,11 @@ export class TokenManager {
     const base = `${need.realm.href}\n${need.service ?? ''}\n${identity}`;
     const key = `${base}\n${scopeKey(need.scopes)}`;
 
-    if (need.fresh) {
-      await this.cache.delete(key);
-    } else {
-      const exact = await this.cache.get(key);
-      if (this.#usable(exact)) return { token: exact.token, key, expiresAt: exact.expiresAt, source: 'cache' };
+    const exact = await this.cache.get(key);
+    if (this.#usable(exact) && exact.token !== need.rejected) {
+      return { token: exact.token, key, expiresAt: exact.expiresAt, source: 'cache' };
+    }
+    if (need.rejected === undefined) {
       const covering = await this.#findCovering(base, need.scopes);
       if (covering) return { ...covering, source: 'cache' };
     }
@@ -102,9 +104,9 @@ export class TokenManager {
     return { token: cached.token, key, expiresAt: cached.expiresAt, source, grant };
   }
 
-  /** Forget a token the registry rejected. */
-  async evict(key: string): Promise<void> {
-    await this.cache.delete(key);
+  /** Forget a token the registry rejected, unless the key already holds a newer one. */
+  async evict(key: string, token: string): Promise<void> {
+    if ((await this.cache.get(key))?.token === token) await this.cache.delete(key);
   }
 
   async #fetch(need: TokenNeed, base: string, key: string): Promise<{ cached: CachedToken; grant: GrantKind }> {
@@ -122,6 +124,7 @@ export class TokenManager {
         passwordGrant: o.passwordGrant,
         postUnsupported: this.#postUnsupported.has(realmKey),
         allowInsecure: need.allowInsecure,
+        registryHttps: need.registryHttps,
         fetchCredentials: o.realmCredentials,
         timeoutMs: o.tokenTimeoutMs,
         retries: o.tokenRetries,
