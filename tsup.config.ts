@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
-// index: browser-safe root. node: Node-only subpath (credential files and helpers).
-// Both entries in one build with shared chunks, so the error classes exist once and instanceof works across them.
+// index: browser-safe root. oci: registry operations (browser-safe). node: Node-only subpath (credential files
+// and helpers). One build with shared chunks, so the error classes exist once and instanceof works across them.
 const shared: Options = {
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
+  entry: { index: 'src/index.ts', oci: 'src/oci/index.ts', node: 'src/node/index.ts' },
   dts: true,
   sourcemap: true,
   splitting: true,
@@ -15,7 +15,14 @@ const shared: Options = {
 
 export default defineConfig([
   // ESM: dependencies stay imports, so bundlers share them with the app and tree-shake ky away when unused.
-  { ...shared, format: ['esm'], external: ['ky', 'jwt-decode', /^node:/] },
+  // client.ts and auth-fetch.ts are entries of their own so that splitting puts them in separate chunks: ky is
+  // imported by the client's chunk only, which an app that never calls createRegistryClient drops with ky.
+  {
+    ...shared,
+    entry: { ...(shared.entry as Record<string, string>), client: 'src/client.ts', 'auth-fetch': 'src/auth-fetch.ts' },
+    format: ['esm'],
+    external: ['ky', 'jwt-decode', /^node:/],
+  },
   // CJS: ky ships ESM only, so it is bundled in; require() then works on every Node >= 22.
   { ...shared, format: ['cjs'], external: ['jwt-decode', /^node:/], noExternal: ['ky'] },
   // The oci-auth-fetch command (package.json "bin"): ESM only, for Node; no types. Keeps its shebang.

@@ -20,6 +20,8 @@ export interface Context {
   storage: Storage;
   clock: () => number;
   tokenLifetimeSec: number;
+  /** Seconds the registry accepts a token past its `exp`; tokens are signed with `exp` that much earlier. */
+  expiryLeewaySec: number;
   omitExpiresIn: boolean;
   tokenField: 'both' | 'token' | 'access_token';
   postTokenEndpoint: boolean;

@@ -50,6 +50,13 @@ export function authorize(ctx: Context, req: IncomingMessage, res: ServerRespons
   return ctx.mode === 'django-oci' ? authorizeDjango(ctx, req, res, check) : authorizeBearer(ctx, req, res, check);
 }
 
+const expectation = (ctx: Context) => ({
+  issuer: ctx.issuer,
+  audience: ctx.service,
+  nowSec: nowSec(ctx),
+  leewaySec: ctx.expiryLeewaySec,
+});
+
 function bearerChallenge(ctx: Context, scopes: Need[], error?: string): string {
   const parts = [`realm=${quote(ctx.realm)}`, `service=${quote(ctx.service)}`];
   if (scopes.length > 0) parts.push(`scope=${quote(scopes.map(needScope).join(' '))}`);
@@ -68,7 +75,7 @@ function authorizeBearer(ctx: Context, req: IncomingMessage, res: ServerResponse
   const challengeScopes = [...check.needs, ...(check.optional ?? [])];
   const token = parseBearer(req.headers.authorization);
   if (token === undefined) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes), check.needs);
-  const verified = verifyJwt(ctx.key, token, { issuer: ctx.issuer, audience: ctx.service, nowSec: nowSec(ctx) });
+  const verified = verifyJwt(ctx.key, token, expectation(ctx));
   if (!verified.ok) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes, 'invalid_token'), check.needs);
   const access = verified.claims.access;
   const ok = check.needs.every((n) => n.actions.every((a) => entriesAllow(access, n.type, n.name, a)));
@@ -89,7 +96,7 @@ function authorizeDjango(ctx: Context, req: IncomingMessage, res: ServerResponse
   const scope = needs.map(needScope).join(' ');
   const challenge = `realm=${quote(ctx.realm)},service=${quote(ctx.service)}${scope ? `,scope=${quote(scope)}` : ''}`;
   const token = parseBearer(req.headers.authorization);
-  const verified = token === undefined ? undefined : verifyJwt(ctx.key, token, { issuer: ctx.issuer, audience: ctx.service, nowSec: nowSec(ctx) });
+  const verified = token === undefined ? undefined : verifyJwt(ctx.key, token, expectation(ctx));
   if (!verified?.ok) return unauthorized(req, res, challenge, needs);
   const access = verified.claims.access;
   if (!needs.every((n) => n.actions.every((a) => entriesAllow(access, n.type, n.name, a)))) {

@@ -23,8 +23,8 @@ export type {
   TokenFault,
 } from './types.ts';
 export { sha256Digest } from './storage.ts';
-export { decodeJwtPayload } from './jwt.ts';
-export type { AccessEntry, TokenClaims } from './jwt.ts';
+export { decodeJwtHeader, decodeJwtPayload, libtrustKeyId } from './jwt.ts';
+export type { AccessEntry, KeyIdentification, SigningAlgorithm, TokenClaims } from './jwt.ts';
 export { BASIC_REALM } from './registry-auth.ts';
 
 type ServerKind = RequestLogEntry['server'];
@@ -65,11 +65,12 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     realmPath,
     service: mode === 'django-oci' ? registry.origin : 'reference-registry',
     issuer: 'reference-token-server',
-    key: generateSigningKey(),
+    key: generateSigningKey(options.signingAlgorithm, options.keyIdentification),
     policy: new Policy(options.users ?? {}, options.repositories ?? {}, options.defaultUserActions, options.catalogUsers),
     storage: new Storage(),
     clock: options.clock ?? Date.now,
     tokenLifetimeSec: options.tokenLifetimeSec ?? (mode === 'django-oci' ? 600 : 300),
+    expiryLeewaySec: options.expiryLeewaySec ?? 0,
     omitExpiresIn: options.omitExpiresIn ?? false,
     tokenField: options.tokenField ?? 'both',
     postTokenEndpoint: options.postTokenEndpoint ?? true,
@@ -135,6 +136,9 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     host: registry.origin.slice('http://'.length),
     realm: ctx.realm,
     service: ctx.service,
+    issuer: ctx.issuer,
+    signingCertificate: ctx.key.certificate,
+    signingKeyId: ctx.key.kid,
     log,
     clearLog() {
       log.length = 0;

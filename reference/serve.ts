@@ -1,6 +1,9 @@
 // Runs the reference registry as a process (browser tests, manual poking):
 //   node reference/serve.ts --port 5000 --user alice:secret --public library/hello --cors http://localhost:5173
-// Prints one JSON line {url, realm, service, storageUrl} on stdout, then logs one line per request on stderr.
+// In front of a real distribution registry (docs/interop.md): --separate-token-server --expiry-leeway 60
+//   --cert-out /tmp/token.pem, then point the registry's auth.token at the printed realm, service and issuer.
+// Prints one JSON line {url, realm, service, issuer, storageUrl} on stdout, then one line per request on stderr.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startReferenceRegistry } from './registry.ts';
 import type { ReferenceRegistryOptions } from './types.ts';
@@ -15,6 +18,11 @@ const { values } = parseArgs({
     auth: { type: 'string', default: 'token' },
     'separate-token-server': { type: 'boolean', default: false },
     'blob-redirect': { type: 'boolean', default: false },
+    'signing-algorithm': { type: 'string', default: 'ES256' },
+    'key-in-x5c': { type: 'boolean', default: false },
+    'expiry-leeway': { type: 'string', default: '0' },
+    'token-lifetime': { type: 'string' },
+    'cert-out': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -36,12 +44,18 @@ const options: ReferenceRegistryOptions = {
   auth: values.auth === 'basic' || values.auth === 'none' ? values.auth : 'token',
   separateTokenServer: values['separate-token-server'],
   blobRedirect: values['blob-redirect'],
+  signingAlgorithm: values['signing-algorithm'] === 'RS256' ? 'RS256' : 'ES256',
+  keyIdentification: values['key-in-x5c'] ? 'x5c' : 'kid',
+  expiryLeewaySec: Number(values['expiry-leeway']),
 };
+if (values['token-lifetime'] !== undefined) options.tokenLifetimeSec = Number(values['token-lifetime']);
 if (values.cors) options.cors = { allowOrigin: values.cors };
 if (!values.quiet) options.onRequest = (e) => process.stderr.write(`${e.status} ${e.server} ${e.method} ${e.path}${e.query ? `?${e.query}` : ''}\n`);
 
 const registry = await startReferenceRegistry(options);
-process.stdout.write(`${JSON.stringify({ url: registry.url, realm: registry.realm, service: registry.service, storageUrl: registry.storageUrl })}\n`);
+if (values['cert-out']) writeFileSync(values['cert-out'], registry.signingCertificate);
+const { url, realm, service, issuer, storageUrl } = registry;
+process.stdout.write(`${JSON.stringify({ url, realm, service, issuer, storageUrl })}\n`);
 const stop = (): void => {
   void registry.close().then(() => process.exit(0));
 };

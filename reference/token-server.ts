@@ -82,7 +82,8 @@ function issue(ctx: Context, user: string | undefined, access: AccessEntry[]): I
     iss: ctx.issuer,
     sub: user ?? '',
     aud: ctx.service,
-    exp: iat + ctx.tokenLifetimeSec,
+    // A registry with leeway would accept the token that much longer: sign it to die on time anyway.
+    exp: iat + ctx.tokenLifetimeSec - ctx.expiryLeewaySec,
     nbf: iat,
     iat,
     jti: randomUUID(),

@@ -27,6 +27,16 @@ export interface ReferenceRegistryOptions {
   catalogUsers?: string[];
   /** Access token lifetime, seconds. Default 300 (600 in django-oci mode). */
   tokenLifetimeSec?: number;
+  /**
+   * Seconds a registry accepts a token past its JWT `exp` (distribution 2.8: 60). Tokens are signed with `exp`
+   * that much earlier, so they stop working after `tokenLifetimeSec` all the same; the embedded registry grants
+   * the same leeway. Default 0.
+   */
+  expiryLeewaySec?: number;
+  /** JWT signature algorithm. Default 'ES256'. */
+  signingAlgorithm?: 'ES256' | 'RS256';
+  /** How tokens name their signing key: the libtrust key ID in `kid` (default) or the certificate in `x5c`. */
+  keyIdentification?: 'kid' | 'x5c';
   /** Token response without `expires_in` (the JWT `exp` is still set). */
   omitExpiresIn?: boolean;
   /** Which field(s) carry the token. Default 'both' (same value). */
@@ -80,6 +90,12 @@ export interface ReferenceRegistry {
   /** Token endpoint URL (in django-oci mode WITHOUT the trailing slash, since it redirects). */
   realm: string;
   service: string;
+  /** JWT `iss` of the tokens (a registry's `auth.token.issuer`). */
+  issuer: string;
+  /** Self-signed certificate (PEM) of the token signing key: a registry's `auth.token.rootcertbundle`. */
+  signingCertificate: string;
+  /** libtrust key ID of the signing key (the JWT `kid`). */
+  signingKeyId: string;
   storageUrl?: string;
   log: RequestLogEntry[];
   clearLog(): void;
