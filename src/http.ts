@@ -21,14 +21,14 @@ export function isSecureForSecrets(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
-/** Read a body as text, giving up past `maxBytes` (token endpoints and error pages can be huge). */
-export async function readTextLimited(response: Response, maxBytes: number): Promise<string> {
+/** Read a whole body, giving up past `maxBytes` (token endpoints, error pages and manifests can be huge). */
+export async function readBytesLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => {});
     throw new BodyTooLargeError(maxBytes);
   }
-  if (!response.body) return '';
+  if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -48,7 +48,11 @@ export async function readTextLimited(response: Response, maxBytes: number): Pro
     all.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
+}
+
+export async function readTextLimited(response: Response, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBytesLimited(response, maxBytes));
 }
 
 export class BodyTooLargeError extends Error {

@@ -3,6 +3,7 @@
 
 import { parseChallenges, selectChallenge } from '../challenge.ts';
 import { displayUrl } from '../errors.ts';
+import { BodyTooLargeError, readBytesLimited } from '../http.ts';
 import type { AuthFetch } from '../types.ts';
 import { OciError, RegistryError } from './errors.ts';
 import type { RegistryErrorCode, RegistryErrorEntry } from './errors.ts';
@@ -42,26 +43,12 @@ export async function send(ctx: Context, call: Call): Promise<Response> {
 
 /** Reads a body whole, refusing more than `max` bytes. */
 export async function readBytes(response: Response, max: number, what: string): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => {});
-    throw new OciError('TOO_LARGE', `${what} is ${declared} bytes, more than the ${max} allowed.`);
+  try {
+    return await readBytesLimited(response, max);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new OciError('TOO_LARGE', `${what} is larger than the ${max} bytes allowed.`);
+    throw error;
   }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new OciError('TOO_LARGE', `${what} is larger than the ${max} bytes allowed.`);
-    }
-    chunks.push(value);
-  }
-  return concat(chunks, size);
 }
 
 export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((n, c) => n + c.byteLength, 0)): Uint8Array {
