@@ -86,13 +86,25 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   });
   const registries = new Map<string, RegistryAuth>();
   const learned = new LearnedActions();
+  /** Scopes per request shape: parsing and merging them is most of the warm path's own cost. */
+  const scopeMemo = new Map<string, { inferred: string[]; needed: string[] }>();
+  const scopesFor = (registry: string, url: URL, method: string) => {
+    const key = `${method} ${url.host}${url.pathname}${url.search}`;
+    let scopes = scopeMemo.get(key);
+    if (scopes === undefined) {
+      const inferred = scopesForRequest(url, method);
+      scopes = { inferred, needed: mergeScopes(learned.widen(registry, url, method, inferred), extraScopes) };
+      scopeMemo.set(key, scopes);
+      if (scopeMemo.size > 512) scopeMemo.delete(scopeMemo.keys().next().value!);
+    }
+    return scopes;
+  };
   /** Registries whose first request is in flight: others wait for what it learns. */
   const discoveries = new Map<string, Promise<void>>();
 
   const emit = (event: AuthEvent) => {
-    if (!options.onEvent) return;
     try {
-      options.onEvent(event);
+      options.onEvent?.(event);
     } catch {
       // a listener must not break requests
     }
@@ -181,7 +193,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
         ...(rejected !== undefined ? { rejected } : {}),
         signal,
       });
-      emit({
+      if (options.onEvent) emit({
         type: 'token',
         source: issued.source,
         registry,
@@ -244,8 +256,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
 
     const registry = out.url.host;
     const signal = out.init.signal;
-    const inferred = scopesForRequest(out.url, out.method);
-    const needed = mergeScopes(learned.widen(registry, out.url, out.method, inferred), extraScopes);
+    const { inferred, needed } = scopesFor(registry, out.url, out.method);
 
     let auth = registries.get(registry) ?? configuredAuth(registry, out.url);
     if (!auth && discoveries.has(registry)) {
@@ -279,7 +290,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     if (!challenge) return response;
     const learntAuth = remember(registry, out.url, challenge);
     const challengeScopes = mergeScopes(challenge.params.scope);
-    learned.learn(registry, out.url, out.method, inferred, challengeScopes);
+    if (learned.learn(registry, out.url, out.method, inferred, challengeScopes)) scopeMemo.clear();
     emit({
       type: 'challenge',
       registry,

@@ -40,7 +40,7 @@ function isCredential(value: unknown): value is Credential {
   return typeof v.accessToken === 'string' && v.accessToken !== '';
 }
 
-const identities = new WeakMap<Credential, Promise<string>>();
+const identities = new WeakMap<Credential, Promise<string> | string>();
 
 /** A stable name for a credential in cache keys: a hash, never the secret. */
 export function credentialIdentity(credential: Credential | undefined): Promise<string> | string {
@@ -55,6 +55,8 @@ export function credentialIdentity(credential: Credential | undefined): Promise<
           : `access\n${credential.accessToken}`;
     identity = hashText(text);
     identities.set(credential, identity);
+    // Once known, hand out the plain string: no promise to await on the warm path.
+    void identity.then((hash) => identities.set(credential, hash));
   }
   return identity;
 }

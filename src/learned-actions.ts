@@ -19,8 +19,9 @@ export class LearnedActions {
     });
   }
 
-  /** Remember actions a challenge asked on a repository beyond those the request implied. */
-  learn(registry: string, url: URL, method: string, inferred: string[], challenged: string[]): void {
+  /** Remember actions a challenge asked on a repository beyond those the request implied; true when new. */
+  learn(registry: string, url: URL, method: string, inferred: string[], challenged: string[]): boolean {
+    let changed = false;
     const source = url.searchParams.get('from');
     for (const text of challenged) {
       const asked = tryParse(text);
@@ -31,7 +32,9 @@ export class LearnedActions {
       if (missing.length === 0) continue;
       const key = `${registry} ${method}`;
       this.#extra.set(key, [...new Set([...(this.#extra.get(key) ?? []), ...missing])]);
+      changed = true;
     }
+    return changed;
   }
 }
 

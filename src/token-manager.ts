@@ -4,7 +4,7 @@ import { MemoryTokenCache } from './cache.ts';
 import { credentialIdentity } from './credentials.ts';
 import { TokenRequestError } from './errors.ts';
 import type { FetchLike } from './http.ts';
-import { parseScope, scopeKey, scopesCover } from './scope.ts';
+import { parseScope, scopesCover } from './scope.ts';
 import { requestToken } from './token-client.ts';
 import type { CachedToken, Credential, GrantKind, TokenCache } from './types.ts';
 
@@ -76,9 +76,10 @@ export class TokenManager {
   }
 
   async get(need: TokenNeed): Promise<IssuedToken> {
-    const identity = await credentialIdentity(need.credential);
+    const known = credentialIdentity(need.credential);
+    const identity = typeof known === 'string' ? known : await known;
     const base = `${need.realm.href}\n${need.service ?? ''}\n${identity}`;
-    const key = `${base}\n${scopeKey(need.scopes)}`;
+    const key = `${base}\n${need.scopes.join(' ')}`; // already canonical (mergeScopes output)
 
     const exact = await this.cache.get(key);
     if (this.#usable(exact) && exact.token !== need.rejected) {
