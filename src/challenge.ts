@@ -151,7 +151,8 @@ function param(s: string, c: Challenge, start: number, end: number, eq: number):
   let i = skipOWS(s, eq + 1);
   let value: string;
   if (s.charCodeAt(i) === DQUOTE) {
-    [value, i] = quotedString(s, i);
+    value = quotedString(s, i);
+    i = quotedEnd;
   } else {
     const vEnd = unquotedEnd(s, i);
     value = s.slice(i, vEnd);
@@ -181,8 +182,11 @@ function unquotedEnd(s: string, i: number): number {
   return j;
 }
 
-/** Reads the quoted-string opening at i; returns its unescaped content and the offset after it. */
-function quotedString(s: string, i: number): [string, number] {
+/** Offset after the quoted-string quotedString() read last (a tuple per value costs an allocation). */
+let quotedEnd = 0;
+
+/** Reads the quoted-string opening at i; returns its unescaped content and sets quotedEnd after it. */
+function quotedString(s: string, i: number): string {
   // Pass 1: find the closing quote, validate, and see whether anything needs rewriting.
   let plain = true;
   let j = i + 1;
@@ -204,7 +208,8 @@ function quotedString(s: string, i: number): [string, number] {
       fail('control character in quoted-string', j);
     }
   }
-  if (plain) return [s.slice(i + 1, j), j + 1];
+  quotedEnd = j + 1;
+  if (plain) return s.slice(i + 1, j);
   // Pass 2: copy without the backslashes, each fold as one SP. Into a buffer, because concatenating
   // many one-character runs (a value made of escapes) is several times slower.
   const buf = new Uint16Array(j - i - 1);
@@ -219,7 +224,7 @@ function quotedString(s: string, i: number): [string, number] {
     }
     buf[n++] = c;
   }
-  return [fromCodeUnits(buf, n), j + 1];
+  return fromCodeUnits(buf, n);
 }
 
 function fromCodeUnits(buf: Uint16Array, n: number): string {
@@ -245,8 +250,12 @@ function addParam(c: Challenge, name: string, value: string, pos: number): void 
     params.scope = params.scope && value ? `${params.scope} ${value}` : params.scope || value;
     return;
   }
-  // defineProperty: a `__proto__` param must stay a plain own property.
-  Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true });
+  // A `__proto__` param must stay a plain own property (assignment would set the prototype).
+  if (name === '__proto__') {
+    Object.defineProperty(params, name, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    params[name] = value;
+  }
 }
 
 /** The challenge to answer: the first Bearer, else the first Basic, else undefined. */
