@@ -177,7 +177,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       registry,
       ...(realm ? { realm: realm.href } : {}),
       ...(service !== undefined ? { service } : {}),
-      scopes,
+      scopes: [...scopes], // the provider's to keep: `scopes` may be the memoised array
     });
     if (credential && 'accessToken' in credential) return { header: `Bearer ${credential.accessToken}` };
     if (auth.scheme === 'basic') return basicFor(registry, url, credential);
@@ -199,7 +199,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
         registry,
         realm: displayUrl(auth.realm),
         ...(auth.service !== undefined ? { service: auth.service } : {}),
-        scopes,
+        scopes: [...scopes], // the listener's to keep: `scopes` may be the memoised array
         ...(issued.grant ? { grant: issued.grant } : {}),
         expiresIn: Math.max(0, Math.round((issued.expiresAt - now()) / 1000)),
       });
@@ -297,7 +297,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       scheme: challenge.scheme,
       ...(learntAuth?.scheme === 'bearer' ? { realm: displayUrl(learntAuth.realm) } : {}),
       ...(challenge.params.service !== undefined ? { service: challenge.params.service } : {}),
-      scopes: challengeScopes,
+      scopes: [...challengeScopes],
       ...(challenge.params.error !== undefined ? { error: challenge.params.error } : {}),
     });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
