@@ -1,0 +1,204 @@
+// The soak: many workers pulling from the reference registry with short-lived tokens while the token
+// endpoint fails now and then. Shared by `npm run soak` (60 s) and the short variant in `npm test`.
+
+import { createAuthFetch } from '../../src/index.ts';
+import type { AuthEvent, Credential } from '../../src/index.ts';
+import { startReferenceRegistry } from '../../reference/registry.ts';
+import type { ReferenceRegistry, RequestLogEntry, TokenFault } from '../../reference/registry.ts';
+import { settledHeapBytes } from './gc.ts';
+import { seedImage } from './seed.ts';
+import type { SeededImage } from './seed.ts';
+import { seeded } from './stats.ts';
+
+export interface SoakOptions {
+  workers: number;
+  durationMs: number;
+  tokenLifetimeSec: number;
+  /** Share of token requests that fail (500, 502 with HTML, 503, 429 with Retry-After: 0). */
+  failureRate: number;
+  repositories: number;
+  seed: number;
+  /** Heap samples (after GC) this often. */
+  sampleEveryMs: number;
+  /** The SDK's token retry budget the injection must stay within (its default is 2). */
+  tokenRetries: number;
+  onEvent?: (event: AuthEvent) => void;
+  /** Receives every bearer token the registry saw (to scan reports for them). */
+  onBearer?: (token: string) => void;
+}
+
+export interface SoakResult {
+  options: Omit<SoakOptions, 'onEvent' | 'onBearer'>;
+  elapsedMs: number;
+  operations: number;
+  callerRequests: number;
+  failedRequests: number;
+  /** Responses with status 401 handed to a worker. */
+  callerSaw401: number;
+  thrown: number;
+  errorSamples: unknown[];
+  registryRequests: number;
+  registry401s: number;
+  tokenRequests: number;
+  tokenFetchesOk: number;
+  injectedFailures: number;
+  injectedRate: number;
+  scopes: number;
+  /** Successful token fetches per scope per token lifetime (1.0 = one per lifetime). */
+  tokenFetchesPerLifetimePerScope: number;
+  /** The same against the SDK's documented refresh interval (lifetime minus a quarter). */
+  tokenFetchesPerRefreshIntervalPerScope: number;
+  maxTokenFetchesOneScope: number;
+  heapSamples: { atMs: number; heapBytes: number }[];
+  /** Heap after the first sample past warm-up vs the last one. */
+  heapGrowthBytes: number;
+}
+
+const FAULTS: TokenFault[] = [
+  { status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"internal error"}]}', contentType: 'application/json' },
+  { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' },
+  { status: 503, body: 'upstream unavailable' },
+  { status: 429, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', headers: { 'Retry-After': '0' } },
+];
+
+const USER = 'soak';
+/** Exported so that reports can be scanned for it. */
+export const SOAK_PASSWORD = 'soak-password-not-a-secret-elsewhere';
+
+/**
+ * Faults are armed on the reference's token endpoint for its next request, spread evenly so that `rate` of the
+ * token requests fail (the kind of fault is drawn at random). Never while some scope has already failed
+ * `retries` times in a row: the SDK's retry budget is the contract under test, and three failures in a row for
+ * one scope is an outage (covered by the fault tests).
+ */
+function faultInjector(registry: () => ReferenceRegistry, rate: number, retries: number, random: () => number) {
+  const streak = new Map<string, number>();
+  const state = { enabled: false, injected: 0, tokenRequests: 0, ok: 0, perScope: new Map<string, number>() };
+  // The first fault is armed up front (see runSoak): it counts against the share.
+  let owed = -1;
+  const onToken = (entry: RequestLogEntry) => {
+    if (!state.enabled) return;
+    state.tokenRequests++;
+    const scope = new URLSearchParams(entry.query).getAll('scope').join(' ');
+    if (entry.status === 200) {
+      state.ok++;
+      state.perScope.set(scope, (state.perScope.get(scope) ?? 0) + 1);
+      streak.delete(scope);
+    } else {
+      state.injected++;
+      streak.set(scope, (streak.get(scope) ?? 0) + 1);
+    }
+    owed += rate;
+    const exhausted = [...streak.values()].some((n) => n >= retries);
+    if (owed >= 1 && !exhausted) {
+      owed -= 1;
+      registry().failTokenEndpoint(FAULTS[Math.floor(random() * FAULTS.length)]!, 1);
+    }
+  };
+  return { state, onToken };
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const random = seeded(options.seed);
+  let reg: ReferenceRegistry | undefined;
+  const injector = faultInjector(() => reg!, options.failureRate, options.tokenRetries, random);
+  let registryRequests = 0;
+  let registry401s = 0;
+  reg = await startReferenceRegistry({
+    users: { [USER]: SOAK_PASSWORD },
+    tokenLifetimeSec: options.tokenLifetimeSec,
+    onRequest: (entry) => {
+      if (entry.server === 'token') injector.onToken(entry);
+      else if (entry.server === 'registry') {
+        registryRequests++;
+        const auth = entry.headers.authorization;
+        if (options.onBearer && auth?.startsWith('Bearer ')) options.onBearer(auth.slice(7));
+        if (entry.status === 401) registry401s++;
+      }
+    },
+  });
+  const registry = reg;
+  try {
+    const images: SeededImage[] = [];
+    for (let i = 0; i < options.repositories; i++) {
+      images.push(await seedImage(registry, { user: USER, password: SOAK_PASSWORD, repository: `soak/repo-${i}`, layers: 1, layerBytes: 2048 }));
+    }
+    // Seeding went through the same hooks: start from zero.
+    registryRequests = 0;
+    registry401s = 0;
+    injector.state.enabled = true;
+    // One failure up front, so that even a short run is sure to meet one; then the rate applies.
+    registry.failTokenEndpoint(FAULTS[0]!, 1);
+
+    const credential: Credential = { username: USER, password: SOAK_PASSWORD };
+    const authFetch = createAuthFetch({ credentials: credential, tokenRetries: options.tokenRetries, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    const counters = { operations: 0, callerRequests: 0, failed: 0, saw401: 0, thrown: 0 };
+    const errorSamples: unknown[] = [];
+    const started = performance.now();
+    const deadline = started + options.durationMs;
+
+    const get = async (url: string) => {
+      counters.callerRequests++;
+      try {
+        const res = await authFetch(url);
+        await res.arrayBuffer();
+        if (res.status === 401) counters.saw401++;
+        if (res.status !== 200) counters.failed++;
+      } catch (error) {
+        counters.thrown++;
+        counters.failed++;
+        if (errorSamples.length < 10) errorSamples.push(error);
+      }
+    };
+    const worker = async (w: number) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const image = images[(w + i) % images.length]!;
+        await get(`${registry.url}/v2/${image.repository}/manifests/${image.tag}`);
+        await get(`${registry.url}/v2/${image.repository}/blobs/${image.layers[0]}`);
+        counters.operations++;
+      }
+    };
+
+    const heapSamples: { atMs: number; heapBytes: number }[] = [];
+    const sampler = setInterval(() => {
+      registry.clearLog(); // the reference keeps every request: counted through onRequest instead
+      const atMs = Math.round(performance.now() - started);
+      void settledHeapBytes().then((heapBytes) => heapSamples.push({ atMs, heapBytes }));
+    }, options.sampleEveryMs);
+    await Promise.all(Array.from({ length: options.workers }, (_, w) => worker(w)));
+    clearInterval(sampler);
+    const elapsedMs = performance.now() - started;
+    registry.clearLog();
+    heapSamples.push({ atMs: Math.round(elapsedMs), heapBytes: await settledHeapBytes() });
+
+    const warm = heapSamples.find((s) => s.atMs >= options.durationMs / 4) ?? heapSamples[0]!;
+    const last = heapSamples.at(-1)!;
+    const s = injector.state;
+    const lifetimes = elapsedMs / (options.tokenLifetimeSec * 1000);
+    const { onEvent: _e, onBearer: _b, ...plain } = options;
+    return {
+      options: plain,
+      elapsedMs: Math.round(elapsedMs),
+      operations: counters.operations,
+      callerRequests: counters.callerRequests,
+      failedRequests: counters.failed,
+      callerSaw401: counters.saw401,
+      thrown: counters.thrown,
+      errorSamples,
+      registryRequests,
+      registry401s,
+      tokenRequests: s.tokenRequests,
+      tokenFetchesOk: s.ok,
+      injectedFailures: s.injected,
+      injectedRate: s.tokenRequests === 0 ? 0 : s.injected / s.tokenRequests,
+      scopes: s.perScope.size,
+      tokenFetchesPerLifetimePerScope: s.ok / Math.max(1, s.perScope.size) / lifetimes,
+      tokenFetchesPerRefreshIntervalPerScope: s.ok / Math.max(1, s.perScope.size) / (lifetimes / 0.75),
+      maxTokenFetchesOneScope: Math.max(0, ...s.perScope.values()),
+      heapSamples,
+      heapGrowthBytes: last.heapBytes - warm.heapBytes,
+    };
+  } finally {
+    await registry.close();
+  }
+}
