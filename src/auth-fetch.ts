@@ -114,7 +114,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     options.allowInsecureRealm === true ||
     (Array.isArray(options.allowInsecureRealm) && options.allowInsecureRealm.includes(registry));
 
-  /** Learn a registry's auth from a challenge; returns the selected challenge. */
+  /** Learn a registry's auth from a challenge (remembered for later requests); returns it. */
   function remember(registry: string, base: URL, challenge: Challenge): RegistryAuth | undefined {
     let auth: RegistryAuth | undefined;
     if (challenge.scheme === 'bearer' && challenge.params.realm) {
@@ -173,12 +173,16 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   ): Promise<Authorization | undefined> {
     const realm = auth.scheme === 'bearer' ? auth.realm : undefined;
     const service = auth.scheme === 'bearer' ? auth.service : undefined;
-    const credential = await resolveCredential(options.credentials, {
-      registry,
-      ...(realm ? { realm: realm.href } : {}),
-      ...(service !== undefined ? { service } : {}),
-      scopes: [...scopes], // the provider's to keep: `scopes` may be the memoised array
-    });
+    // A static credential needs no context (the warm path builds none).
+    const credential =
+      typeof options.credentials === 'function'
+        ? await resolveCredential(options.credentials, {
+            registry,
+            ...(realm ? { realm: realm.href } : {}),
+            ...(service !== undefined ? { service } : {}),
+            scopes: [...scopes], // the provider's to keep: `scopes` may be the memoised array
+          })
+        : options.credentials;
     if (credential && 'accessToken' in credential) return { header: `Bearer ${credential.accessToken}` };
     if (auth.scheme === 'basic') return basicFor(registry, url, credential);
     try {
