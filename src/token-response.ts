@@ -102,8 +102,10 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Tok
     start = Math.min(start, issuedAt);
   }
   let expiresAt = start + lifetimeMs;
-  // Without expires_in, a JWT's own exp bounds the lifetime (when it is still in the future by our clock).
-  if (expiresIn === undefined && typeof claims?.exp === 'number') {
+  // A JWT's own exp bounds the lifetime, with or without expires_in: the registry checks exp, and exp has whole
+  // seconds, so a short token can end up to a second before expires_in says. An exp already past by our clock
+  // means the clocks disagree, and is ignored.
+  if (typeof claims?.exp === 'number') {
     const exp = claims.exp * 1000;
     if (exp > ctx.now) expiresAt = Math.min(expiresAt, exp);
   }

@@ -38,15 +38,16 @@ describe('parseTokenResponse', () => {
     expect(parse({ token: 't', expires_in: 60, issued_at: '2026-06-01T12:00:30Z' }).expiresAt).toBe(ctx.startedAt + 60_000);
   });
 
-  it("bounds the default lifetime by a JWT's exp when expires_in is missing", () => {
+  it("bounds the lifetime by a JWT's exp", () => {
     const token = fakeJwt({ exp: Math.floor(now / 1000) + 20 });
     expect(parse({ token }).expiresAt).toBe(Math.floor(now / 1000) * 1000 + 20_000);
     // exp further than 60 s away does not extend the default
     expect(parse({ token: fakeJwt({ exp: Math.floor(now / 1000) + 3600 }) }).expiresAt).toBe(ctx.startedAt + 60_000);
     // an exp already past by our clock is a clock problem: keep the default
     expect(parse({ token: fakeJwt({ exp: Math.floor(now / 1000) - 10 }) }).expiresAt).toBe(ctx.startedAt + 60_000);
-    // with expires_in present, expires_in rules
-    expect(parse({ token, expires_in: 300 }).expiresAt).toBe(ctx.startedAt + 300_000);
+    // with expires_in present too: the earlier of the two (exp has whole seconds; the registry checks it)
+    expect(parse({ token, expires_in: 300 }).expiresAt).toBe(Math.floor(now / 1000) * 1000 + 20_000);
+    expect(parse({ token, expires_in: 5 }).expiresAt).toBe(ctx.startedAt + 5_000);
   });
 
   it('prefers access_token over token when both differ', () => {
