@@ -110,7 +110,8 @@ export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':');
   const name = colon < 0 ? '' : text.slice(0, colon).trim();
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-    throw new UsageError(`bad header ${JSON.stringify(text)}: expected 'Name: value'`);
+    // The value is not shown: a mistyped `Authorization Bearer …` must not print the token.
+    throw new UsageError(`bad header${name ? ` ${JSON.stringify(name)}` : ''}: expected 'Name: value' (value not shown)`);
   }
   return [name, text.slice(colon + 1).trim()];
 }

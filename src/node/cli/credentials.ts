@@ -14,8 +14,10 @@ export interface CredentialFlags {
 }
 
 /** What podman would use, then docker's full setup (including `credsStore`): see docs/node.md. */
-export function loginCredentials(env: NodeJS.ProcessEnv): CredentialProvider {
-  return chainCredentials(podmanCredentials({ env }), dockerCredentials({ env }));
+export function loginCredentials(env: NodeJS.ProcessEnv, maxTimeMs?: number): CredentialProvider {
+  const helperTimeoutMs = maxTimeMs === undefined ? undefined : Math.min(10_000, maxTimeMs);
+  const options = { env, ...(helperTimeoutMs !== undefined ? { helperTimeoutMs } : {}) };
+  return chainCredentials(podmanCredentials(options), dockerCredentials(options));
 }
 
 /** docker login's rule: all of stdin, minus one trailing newline. */

@@ -106,7 +106,8 @@ ${TRANSPORT}
 
 ${EXIT_CODES}
   With token, 4 also means that the registry issues no tokens (Basic
-  authentication, or no authentication at all).
+  authentication, or no authentication at all); a Basic registry asked
+  without any credentials answers 401: 3.
 
 Examples:
   oci-auth-fetch token ghcr.io/owner/image

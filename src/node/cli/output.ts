@@ -1,5 +1,6 @@
 // Where a response goes: the status line and headers with -i, then the body, to stdout or -o FILE.
 
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Writable } from 'node:stream';
@@ -37,7 +38,11 @@ export async function writeResponse(response: Response, stdout: Writable, file: 
   const toStdout = file === undefined || file === '-';
   try {
     if (toStdout) await writeTo(stdout, response, options, false);
-    else await writeTo(createWriteStream(file), response, options, true);
+    else {
+      const out = createWriteStream(file);
+      await once(out, 'open'); // a file that cannot be opened rejects here, as exit 4
+      await writeTo(out, response, options, true);
+    }
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CliError(EXIT.OTHER, `the body could not be written to ${toStdout ? 'stdout' : file}: ${reason}`);

@@ -14,6 +14,8 @@ export interface SessionFlags {
   passwordStdin: boolean;
   plainHttp: boolean;
   scopes: string[];
+  /** --max-time: no token request or credential helper may outlive it either. */
+  maxTimeMs: number | undefined;
 }
 
 export interface SessionOptions {
@@ -43,7 +45,7 @@ export async function createSession(flags: SessionFlags, io: Io, secrets: Secret
   const log = traceLog(io, secrets, flags.verbose);
   const readText = async () => (await options.readStdin()).toString('utf8');
   const user = await userCredential(flags, io.env, readText, secrets);
-  const credentials: PasswordCredential | CredentialProvider = user ?? loginCredentials(io.env);
+  const credentials: PasswordCredential | CredentialProvider = user ?? loginCredentials(io.env, flags.maxTimeMs);
   const network: FetchLike = (input, init) => globalThis.fetch(input, init);
   const traced = tracingFetch(network, log, secrets);
   const authFetch = createAuthFetch({
@@ -55,6 +57,7 @@ export async function createSession(flags: SessionFlags, io: Io, secrets: Secret
       options.onEvent?.(event);
     },
     allowInsecureRealm: flags.plainHttp ? [options.registry] : false,
+    ...(flags.maxTimeMs !== undefined ? { tokenTimeoutMs: Math.min(30_000, flags.maxTimeMs) } : {}),
   });
   return { authFetch };
 }

@@ -1,14 +1,10 @@
 // Where a command goes: the URL of a request, or the registry and repository of a token.
 
+import { isLoopbackHost } from '../../http.ts';
 import { UsageError } from './exit.ts';
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** 127.0.0.0/8, ::1 and localhost: registries there get http when no scheme is given. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /**
  * A URL from the command line. Without a scheme: https, or http for a loopback host or with --plain-http.
@@ -24,7 +20,7 @@ export function parseTargetUrl(text: string, plainHttp: boolean): URL {
       url = new URL(`${plainHttp || isLoopbackHost(probe.hostname) ? 'http' : 'https'}://${text}`);
     }
   } catch {
-    throw new UsageError(`not a URL: ${JSON.stringify(text)}`);
+    throw new UsageError('not a URL (not shown: it may hold a signature)');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`unsupported scheme ${url.protocol.slice(0, -1)}: use https:// or http://`);
@@ -55,7 +51,12 @@ export function parseRegistryTarget(text: string, plainHttp: boolean): RegistryT
   if (url.search !== '' || url.hash !== '') throw new UsageError(`not a registry or repository: ${JSON.stringify(text)}`);
   const hub = DOCKER_HUB_ALIASES.has(url.hostname.toLowerCase()) && url.port === '';
   const origin = hub ? 'https://registry-1.docker.io' : url.origin;
-  let path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, '');
+  } catch {
+    throw new UsageError(`not a registry or repository: ${JSON.stringify(text)}`);
+  }
   if (path.startsWith('v2/') || path === 'v2') {
     throw new UsageError('give REGISTRY/REPOSITORY, not an API URL: for example 127.0.0.1:5000/team/app');
   }
