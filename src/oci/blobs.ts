@@ -61,7 +61,9 @@ export async function headBlob(ctx: Context, repository: string, digest: string,
   });
   await response.body?.cancel().catch(() => {});
   if (response.status === 404) return undefined;
-  const size = Number(response.headers.get('content-length'));
+  const length = response.headers.get('content-length');
+  // Number(null) is 0: a missing Content-Length must not read as an empty blob.
+  const size = length !== null && /^\d+$/.test(length) ? Number(length) : Number.NaN;
   if (!Number.isSafeInteger(size)) throw new OciError('INVALID_RESPONSE', `HEAD of blob ${digest} in ${repository} gave no size.`);
   return { digest, size };
 }

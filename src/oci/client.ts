@@ -4,7 +4,7 @@ import { createAuthFetch } from '../auth-fetch.ts';
 import type { AuthFetchOptions } from '../auth-fetch.ts';
 import { deleteBlob, getBlob, headBlob } from './blobs.ts';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.ts';
-import { registryOrigin } from './names.ts';
+import { registryBaseUrl } from '../http.ts';
 import { catalogPages, collect, tagPages } from './pagination.ts';
 import { referrers } from './referrers.ts';
 import { send } from './request.ts';
@@ -29,7 +29,7 @@ async function ping(ctx: Context, options?: CallOptions): Promise<PingResult> {
 export function createOciClient(options: OciClientOptions): OciClient {
   const { registry, authFetch, chunkSize, maxManifestBytes, ...authOptions } = options;
   const ctx: Context = {
-    base: registryOrigin(registry),
+    base: registryBaseUrl(registry),
     fetch: authFetch ?? createAuthFetch(authOptions as AuthFetchOptions),
     chunkSize: chunkSize ?? DEFAULT_CHUNK_SIZE,
     maxManifestBytes: maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,

@@ -83,7 +83,9 @@ export async function headManifest(
   await response.body?.cancel().catch(() => {});
   if (response.status === 404) return undefined;
   const digest = response.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : null);
-  const size = Number(response.headers.get('content-length'));
+  const length = response.headers.get('content-length');
+  // Number(null) is 0: a missing Content-Length must not read as an empty blob.
+  const size = length !== null && /^\d+$/.test(length) ? Number(length) : Number.NaN;
   const mediaType = bareMediaType(response.headers.get('content-type'));
   // A registry that leaves these out of a HEAD: the GET says all (one more request, only there).
   if (!digest || !mediaType || !Number.isSafeInteger(size)) {

@@ -27,8 +27,3 @@ export function repositoryUrl(base: URL, name: string, rest: string): URL {
   return new URL(`/v2/${name}/${rest}`, base);
 }
 
-/** The registry's origin from `https://host`, `http://host:port` or `host[:port]` (https assumed). */
-export function registryOrigin(registry: string | URL): URL {
-  const text = registry instanceof URL ? registry.href : registry;
-  return new URL(new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin);
-}

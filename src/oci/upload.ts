@@ -42,22 +42,33 @@ function report(options: PushBlobOptions, progress: UploadProgress): void {
   }
 }
 
+interface Session {
+  location: URL;
+  /** The registry's `OCI-Chunk-Min-Length`, 0 when it sets none. */
+  minChunk: number;
+}
+
+/** An upload session a 202 opened (a plain start, or a mount the registry did not do). */
+function session(response: Response, url: URL, what: string): Session {
+  const minChunk = Number(response.headers.get('oci-chunk-min-length') ?? Number.NaN);
+  return { location: sessionUrl(response, url, what), minChunk: Number.isSafeInteger(minChunk) ? minChunk : 0 };
+}
+
 /** `POST …/uploads/?mount=&from=`: true when the registry linked the blob; otherwise the session it opened. */
-async function mount(ctx: Context, repository: string, digest: string, from: string, options: PushBlobOptions): Promise<URL | true> {
+async function mount(ctx: Context, repository: string, digest: string, from: string, options: PushBlobOptions): Promise<Session | true> {
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   url.search = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
   const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, signal: options.signal, ok: [201, 202] });
   await response.body?.cancel().catch(() => {});
-  return response.status === 201 ? true : sessionUrl(response, url, 'Blob mount');
+  return response.status === 201 ? true : session(response, url, 'Blob mount');
 }
 
-async function startSession(ctx: Context, repository: string, options: PushBlobOptions): Promise<{ location: URL; minChunk: number }> {
+async function startSession(ctx: Context, repository: string, options: PushBlobOptions): Promise<Session> {
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   // An explicit empty body: some registries (django-oci) fail a POST without Content-Length.
   const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, body: new Uint8Array(0), signal: options.signal, ok: [202] });
   await response.body?.cancel().catch(() => {});
-  const minChunk = Number(response.headers.get('oci-chunk-min-length'));
-  return { location: sessionUrl(response, url, 'Blob upload'), minChunk: Number.isSafeInteger(minChunk) ? minChunk : 0 };
+  return session(response, url, 'Blob upload');
 }
 
 /** The closing PUT, with the last bytes in its body (all of them for a monolithic upload). */
@@ -133,7 +144,7 @@ export async function pushBlob(ctx: Context, repository: string, data: BlobSourc
         report(options, { transferred: size, total: size });
         return { digest, size, mounted: true };
       }
-      location = mounted;
+      ({ location, minChunk } = mounted);
     }
     if (!location) ({ location, minChunk } = await startSession(ctx, repository, options));
     const upload: Upload = { ctx, repository, options, location };
