@@ -3,6 +3,7 @@
 import ky from 'ky';
 import type { KyInstance, Options as KyOptions } from 'ky';
 import { createAuthFetch } from './auth-fetch.ts';
+import { registryBaseUrl } from './http.ts';
 import type { AuthFetchOptions } from './auth-fetch.ts';
 import type { AuthFetch } from './types.ts';
 
@@ -17,13 +18,6 @@ export interface RegistryClientOptions
   registry: string | URL;
   /** Share an existing auth fetch (and so its token cache) instead of creating one. */
   authFetch?: AuthFetch;
-}
-
-/** The registry's base URL, `https://` unless a scheme is given. */
-export function registryBaseUrl(registry: string | URL): URL {
-  const text = registry instanceof URL ? registry.href : registry;
-  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  return new URL(url.origin);
 }
 
 const AUTH_OPTION_NAMES = [

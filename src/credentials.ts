@@ -60,11 +60,3 @@ export function credentialIdentity(credential: Credential | undefined): Promise<
   }
   return identity;
 }
-
-/** The secrets a credential holds, to scrub from anything a server echoes. */
-export function secretsOf(credential: Credential | undefined): string[] {
-  if (!credential) return [];
-  if ('password' in credential) return [credential.password];
-  if ('refreshToken' in credential) return [credential.refreshToken];
-  return [credential.accessToken];
-}

@@ -16,6 +16,12 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** The registry's origin from `https://host`, `http://host:port` or `host[:port]` (https assumed). */
+export function registryBaseUrl(registry: string | URL): URL {
+  const text = registry instanceof URL ? registry.href : registry;
+  return new URL(new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin);
+}
+
 /** Secrets may travel over https, or over http to this machine only. */
 export function isSecureForSecrets(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));

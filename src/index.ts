@@ -2,7 +2,8 @@
 
 export { createAuthFetch } from './auth-fetch.ts';
 export type { AuthFetchOptions } from './auth-fetch.ts';
-export { createRegistryClient, registryBaseUrl } from './client.ts';
+export { createRegistryClient } from './client.ts';
+export { registryBaseUrl } from './http.ts';
 export type { RegistryClientOptions } from './client.ts';
 export { parseChallenges, selectChallenge, formatChallenge } from './challenge.ts';
 export { parseScope, formatScope, mergeScopes, scopeKey, scopesCover, scopesForRequest } from './scope.ts';
