@@ -52,10 +52,12 @@ export function dockerServerAddress(registry: string): string {
 }
 
 /**
- * The repository named by the first `repository` scope (`repository:team/app:pull` → `team/app`,
- * also `repository(plugin):…`), or undefined when no scope names one.
+ * The repository a request is for, from its scopes (`repository:team/app:pull` → `team/app`, also
+ * `repository(plugin):…`): the first that asks more than `pull` (a push or mount target; scopes come sorted,
+ * so a mount's source may come first), else the first `repository` scope; undefined when none names one.
  */
 export function repositoryOfScopes(scopes: readonly string[]): string | undefined {
+  let firstPull: string | undefined;
   for (const scope of scopes) {
     const first = scope.indexOf(':');
     const last = scope.lastIndexOf(':');
@@ -67,9 +69,11 @@ export function repositoryOfScopes(scopes: readonly string[]): string | undefine
       .split('/')
       .filter((part) => part !== '')
       .join('/');
-    if (name !== '') return name;
+    if (name === '') continue;
+    if (scope.slice(last + 1).split(',').some((action) => action !== 'pull')) return name;
+    firstPull ??= name;
   }
-  return undefined;
+  return firstPull;
 }
 
 /**

@@ -121,11 +121,12 @@ describe('podmanCredentials: namespaced keys', () => {
     });
   }
 
-  it('uses the first repository scope of the request', async () => {
+  it("uses the request's repository: the scope that asks more than pull, whatever the order", async () => {
     await sb.writeJson(authFile, { auths });
     const provider = podmanCredentials({ env: sb.env, authFile });
     expect(userOf(await provider(ctx('quay.io', ['repository:team/app:pull,push', 'repository:base/img:pull'])))).toBe('app');
-    expect(userOf(await provider(ctx('quay.io', ['repository:base/img:pull', 'repository:team/app:pull,push'])))).toBe('registry');
+    // a mount into team/app from base/img: the sorted scopes put the source first
+    expect(userOf(await provider(ctx('quay.io', ['repository:base/img:pull', 'repository:team/app:pull,push'])))).toBe('app');
   });
 
   it('answers undefined when only a namespace of another repository matches', async () => {

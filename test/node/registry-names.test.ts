@@ -65,3 +65,12 @@ describe('registry names', () => {
     expect(keysFor('quay.io', undefined)).toEqual(['quay.io']);
   });
 });
+
+describe('repositoryOfScopes picks the request repository', () => {
+  it('prefers the scope that asks more than pull (a mount target sorts after its source)', async () => {
+    const { repositoryOfScopes } = await import('../../src/node/registry-names.ts');
+    expect(repositoryOfScopes(['repository:aaa/base:pull', 'repository:zzz/app:pull,push'])).toBe('zzz/app');
+    expect(repositoryOfScopes(['repository:aaa/base:pull', 'repository:zzz/app:pull'])).toBe('aaa/base');
+    expect(repositoryOfScopes(['registry:catalog:*'])).toBeUndefined();
+  });
+});
