@@ -48,7 +48,7 @@ function readJwt(token: string): JwtClaims | undefined {
 }
 
 /** Scopes from a distribution JWT `access` claim: `[{type, name, actions}]`. */
-function scopesFromAccessClaim(access: unknown): string[] | undefined {
+export function scopesFromAccessClaim(access: unknown): string[] | undefined {
   if (!Array.isArray(access)) return undefined;
   const scopes: string[] = [];
   for (const entry of access) {

@@ -116,6 +116,27 @@ export function parseHeader(text: string): [string, string] {
   return [name, text.slice(colon + 1).trim()];
 }
 
+/** The flags both commands take (commonOptions). */
+function commonArgs(values: {
+  help?: boolean;
+  verbose?: boolean;
+  user?: string;
+  'password-stdin'?: boolean;
+  'plain-http'?: boolean;
+  scope?: string[];
+  'max-time'?: string;
+}): CommonArgs {
+  return {
+    help: values.help === true,
+    verbose: values.verbose === true,
+    user: values.user,
+    passwordStdin: values['password-stdin'] === true,
+    plainHttp: values['plain-http'] === true,
+    scopes: scopesOf(values.scope),
+    maxTimeMs: maxTimeOf(values['max-time']),
+  };
+}
+
 export function parseCommandLine(argv: string[]): Args {
   if (argv[0] === 'token') {
     const { values, positionals } = usage(() =>
@@ -123,13 +144,7 @@ export function parseCommandLine(argv: string[]): Args {
     );
     return {
       command: 'token',
-      help: values.help === true,
-      verbose: values.verbose === true,
-      user: values.user,
-      passwordStdin: values['password-stdin'] === true,
-      plainHttp: values['plain-http'] === true,
-      scopes: scopesOf(values.scope),
-      maxTimeMs: maxTimeOf(values['max-time']),
+      ...commonArgs(values),
       target: onePositional(positionals, 'REGISTRY[/REPOSITORY]'),
       push: values.push === true,
       json: values.json === true,
@@ -140,14 +155,8 @@ export function parseCommandLine(argv: string[]): Args {
   );
   return {
     command: 'request',
-    help: values.help === true,
+    ...commonArgs(values),
     version: values.version === true,
-    verbose: values.verbose === true,
-    user: values.user,
-    passwordStdin: values['password-stdin'] === true,
-    plainHttp: values['plain-http'] === true,
-    scopes: scopesOf(values.scope),
-    maxTimeMs: maxTimeOf(values['max-time']),
     url: onePositional(positionals, 'URL'),
     method: methodOf(values.request),
     headers: (values.header ?? []).map(parseHeader),

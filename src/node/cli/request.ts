@@ -1,5 +1,6 @@
 // `oci-auth-fetch [options] URL`: one authenticated request, its body to stdout or a file.
 
+import { MANIFEST_ACCEPT as OCI_MANIFEST_ACCEPT } from '../../oci/media-types.ts';
 import type { RequestArgs } from './args.ts';
 import { dataFromStdin, requestBody } from './body.ts';
 import { deadline } from './deadline.ts';
@@ -13,14 +14,11 @@ import type { Secrets } from './redact.ts';
 import { createSession } from './session.ts';
 import { parseTargetUrl } from './target.ts';
 
-/** Sent to manifest routes without an Accept header, so registries answer with any manifest kind as stored. */
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.artifact.manifest.v1+json',
-].join(', ');
+/**
+ * Sent to manifest routes without an Accept header, so registries answer with any manifest kind as stored:
+ * the operations' list, plus the (deprecated) OCI artifact manifest a raw fetch may still meet.
+ */
+export const MANIFEST_ACCEPT = [...OCI_MANIFEST_ACCEPT, 'application/vnd.oci.artifact.manifest.v1+json'].join(', ');
 
 function requestHeaders(args: RequestArgs, url: URL): Headers {
   const headers = new Headers();

@@ -6,6 +6,7 @@
 import { jwtDecode } from 'jwt-decode';
 import { mergeScopes, parseScope } from '../../index.ts';
 import type { AuthEvent } from '../../index.ts';
+import { scopesFromAccessClaim } from '../../token-response.ts';
 import type { TokenArgs } from './args.ts';
 import { deadline } from './deadline.ts';
 import { CliError, EXIT, UsageError } from './exit.ts';
@@ -61,17 +62,6 @@ function decodeClaims(token: string): Record<string, unknown> | null {
   }
 }
 
-/** `[{type, name, actions}]` → `type:name:a,b`, as the SDK reads the claim. */
-function grantedScopes(access: unknown): string[] | null {
-  if (!Array.isArray(access)) return null;
-  const out: string[] = [];
-  for (const entry of access as Array<{ type?: unknown; name?: unknown; actions?: unknown }>) {
-    if (!entry || typeof entry.type !== 'string' || typeof entry.name !== 'string' || !Array.isArray(entry.actions)) continue;
-    const actions = entry.actions.filter((a): a is string => typeof a === 'string');
-    if (actions.length > 0) out.push(`${entry.type}:${entry.name}:${actions.join(',')}`);
-  }
-  return out;
-}
 
 export function tokenReport(token: string, registry: string, scopes: string[], event: TokenEvent | undefined, now: number): TokenReport {
   const claims = decodeClaims(token);
@@ -87,7 +77,7 @@ export function tokenReport(token: string, registry: string, scopes: string[], e
     grant: event ? (event.grant ?? null) : 'access_token',
     expiresIn,
     expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
-    granted: grantedScopes(claims?.access),
+    granted: scopesFromAccessClaim(claims?.access) ?? null,
     claims,
   };
 }
