@@ -6,8 +6,18 @@ import type { Credential, CredentialContext, CredentialProvider } from './types.
 
 export type CredentialsOption = Credential | CredentialProvider | undefined;
 
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+function isCredential(value: unknown): value is Credential {
+  const v = Object(value) as Record<string, unknown>;
+  return (
+    (isString(v.username) && isString(v.password)) ||
+    (!!v.refreshToken && isString(v.refreshToken) && (v.username === undefined || isString(v.username))) ||
+    (!!v.accessToken && isString(v.accessToken))
+  );
+}
+
 export async function resolveCredential(option: CredentialsOption, ctx: CredentialContext): Promise<Credential | undefined> {
-  if (option === undefined) return undefined;
   if (typeof option !== 'function') return option;
   let value: unknown;
   try {
@@ -21,7 +31,7 @@ export async function resolveCredential(option: CredentialsOption, ctx: Credenti
       { cause: error },
     );
   }
-  if (value === undefined || value === null) return undefined;
+  if (value == null) return undefined;
   if (!isCredential(value)) {
     throw new CredentialProviderError(
       `The credential provider returned something that is not a credential for ${ctx.registry}; ` +
@@ -32,31 +42,22 @@ export async function resolveCredential(option: CredentialsOption, ctx: Credenti
   return value;
 }
 
-function isCredential(value: unknown): value is Credential {
-  if (!value || typeof value !== 'object') return false;
-  const v = value as Record<string, unknown>;
-  if (typeof v.username === 'string' && typeof v.password === 'string') return true;
-  if (typeof v.refreshToken === 'string' && v.refreshToken !== '') return v.username === undefined || typeof v.username === 'string';
-  return typeof v.accessToken === 'string' && v.accessToken !== '';
-}
-
 const identities = new WeakMap<Credential, Promise<string> | string>();
 
 /** A stable name for a credential in cache keys: a hash, never the secret. */
 export function credentialIdentity(credential: Credential | undefined): Promise<string> | string {
-  if (credential === undefined) return 'anonymous';
+  if (!credential) return 'anonymous';
   let identity = identities.get(credential);
   if (identity === undefined) {
+    const c = credential as Partial<Record<'username' | 'password' | 'refreshToken' | 'accessToken', string>>;
+    // The kind first, so that equal strings in different fields never name the same identity.
     const text =
-      'password' in credential
-        ? `password\n${credential.username}\n${credential.password}`
-        : 'refreshToken' in credential
-          ? `refresh\n${credential.username ?? ''}\n${credential.refreshToken}`
-          : `access\n${credential.accessToken}`;
-    identity = hashText(text);
-    identities.set(credential, identity);
+      'password' in c ? `password\n${c.username}\n${c.password}` : 'refreshToken' in c ? `refresh\n${c.username ?? ''}\n${c.refreshToken}` : `access\n${c.accessToken}`;
+    const hashing = hashText(text);
+    identities.set(credential, hashing);
     // Once known, hand out the plain string: no promise to await on the warm path.
-    void identity.then((hash) => identities.set(credential, hash));
+    void hashing.then((hash) => identities.set(credential, hash));
+    return hashing;
   }
   return identity;
 }

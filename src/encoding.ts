@@ -2,31 +2,17 @@
 
 const encoder = new TextEncoder();
 
-/** Base64 of the UTF-8 bytes of a string (btoa alone only takes Latin-1). */
-export function base64Utf8(text: string): string {
-  const bytes = encoder.encode(text);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
-}
-
-/** `Basic base64(user:secret)`, the value of an Authorization header. */
+/** `Basic base64(user:secret)`, the value of an Authorization header (UTF-8: btoa alone takes Latin-1 only). */
 export function basicAuthorization(username: string, secret: string): string {
-  return `Basic ${base64Utf8(`${username}:${secret}`)}`;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (let i = 0; i < bytes.length; i++) hex += bytes[i]!.toString(16).padStart(2, '0');
-  return hex;
+  return `Basic ${btoa(Array.from(encoder.encode(`${username}:${secret}`), (b) => String.fromCharCode(b)).join(''))}`;
 }
 
 /** SHA-256 (hex, first 128 bits) of a text: used to name a credential in cache keys without holding it. */
 export async function hashText(text: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle) {
-    const digest = await subtle.digest('SHA-256', encoder.encode(text));
-    return toHex(new Uint8Array(digest).subarray(0, 16));
+    const digest = new Uint8Array(await subtle.digest('SHA-256', encoder.encode(text)), 0, 16);
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
   }
   // WebCrypto is missing only on insecure browser origins: fall back to two independent FNV-1a passes.
   // Not a cryptographic hash, but the key stays in memory and never leaves the process.

@@ -14,7 +14,7 @@ export type OciAuthErrorCode =
 
 /** Base class of every error the SDK throws. `code` is stable; messages are for people. */
 export class OciAuthError extends Error {
-  readonly code: OciAuthErrorCode;
+  declare readonly code: OciAuthErrorCode;
 
   constructor(code: OciAuthErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -26,7 +26,7 @@ export class OciAuthError extends Error {
 /** A `WWW-Authenticate` value that does not follow the RFC 9110 challenge grammar. */
 export class ChallengeParseError extends OciAuthError {
   /** Zero-based offset in the header where parsing stopped. */
-  readonly position: number;
+  declare readonly position: number;
 
   constructor(message: string, position: number) {
     super('CHALLENGE_PARSE', `Cannot parse WWW-Authenticate at offset ${position}: ${message}`);
@@ -55,27 +55,24 @@ export interface TokenRequestErrorDetails {
 
 /** The token endpoint refused, failed, timed out or could not be reached. */
 export class TokenRequestError extends OciAuthError {
-  readonly realm: string;
-  readonly status: number | undefined;
-  readonly serverCode: string | undefined;
-  readonly serverMessage: string | undefined;
+  declare readonly realm: string;
+  declare readonly status: number | undefined;
+  declare readonly serverCode: string | undefined;
+  declare readonly serverMessage: string | undefined;
 
   constructor(
     code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT',
     message: string,
-    details: TokenRequestErrorDetails,
+    { cause, realm, status, serverCode, serverMessage }: TokenRequestErrorDetails,
   ) {
-    super(code, message, { cause: details.cause });
-    this.realm = details.realm;
-    this.status = details.status;
-    this.serverCode = details.serverCode;
-    this.serverMessage = details.serverMessage;
+    super(code, message, { cause });
+    Object.assign(this, { realm, status, serverCode, serverMessage });
   }
 }
 
 /** The token endpoint answered 200 with something that is not a usable token response. */
 export class TokenResponseError extends OciAuthError {
-  readonly realm: string;
+  declare readonly realm: string;
 
   constructor(message: string, realm: string) {
     super('TOKEN_RESPONSE_INVALID', message);
@@ -85,7 +82,7 @@ export class TokenResponseError extends OciAuthError {
 
 /** Credentials would have gone somewhere the security policy forbids (plain http, another origin). */
 export class InsecureRealmError extends OciAuthError {
-  readonly realm: string;
+  declare readonly realm: string;
 
   constructor(message: string, realm: string) {
     super('INSECURE_REALM', message);
@@ -95,7 +92,7 @@ export class InsecureRealmError extends OciAuthError {
 
 /** A credential provider threw or returned something that is not a credential. */
 export class CredentialProviderError extends OciAuthError {
-  readonly registry: string;
+  declare readonly registry: string;
 
   constructor(message: string, registry: string, options?: { cause?: unknown }) {
     super('CREDENTIAL_PROVIDER', message, options);
@@ -105,18 +102,15 @@ export class CredentialProviderError extends OciAuthError {
 
 /** Replace every occurrence of a secret in a text; used on anything a server echoes back. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 3) out = out.split(secret).join('[redacted]');
-  }
-  return out;
+  for (const secret of secrets) if (secret && secret.length >= 3) text = text.replaceAll(secret, '[redacted]');
+  return text;
 }
 
 /** A URL for messages and events: origin and path, never the query (pre-signed URLs carry secrets). */
 export function displayUrl(url: string | URL): string {
   try {
-    const u = typeof url === 'string' ? new URL(url) : url;
-    return `${u.origin}${u.pathname}`;
+    const u = new URL(url);
+    return u.origin + u.pathname;
   } catch {
     return '(invalid URL)';
   }

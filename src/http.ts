@@ -7,58 +7,27 @@ export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promis
 const MAX_REDIRECTS = 20;
 
 /** Browsers hide redirect targets (`opaqueredirect`) and strip Authorization across origins themselves. */
-export const isBrowser: boolean =
-  typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
-  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
+export const isBrowser: boolean = 'document' in globalThis || 'importScripts' in globalThis;
+
+export const noop = () => {};
+
+/** Discard a body we will not read, so the connection can be reused. */
+export const discard = (response: Response) => response.body?.cancel().catch(noop);
 
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  const h = hostname.replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** The registry's origin from `https://host`, `http://host:port` or `host[:port]` (https assumed). */
 export function registryBaseUrl(registry: string | URL): URL {
-  const text = registry instanceof URL ? registry.href : registry;
-  return new URL(new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin);
+  const text = String(registry);
+  return new URL(new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin);
 }
 
 /** Secrets may travel over https, or over http to this machine only. */
 export function isSecureForSecrets(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-
-/** Read a whole body, giving up past `maxBytes` (token endpoints, error pages and manifests can be huge). */
-export async function readBytesLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw new BodyTooLargeError(maxBytes);
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return all;
-}
-
-export async function readTextLimited(response: Response, maxBytes: number): Promise<string> {
-  return new TextDecoder().decode(await readBytesLimited(response, maxBytes));
 }
 
 export class BodyTooLargeError extends Error {
@@ -70,33 +39,52 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-export interface RedirectPolicy {
-  /** Called when a hop would carry the Authorization header to `next`; return false to drop it. */
-  keepAuthorization(from: URL, next: URL): boolean;
+/** Read a whole body, giving up past `maxBytes` (token endpoints, error pages and manifests can be huge). */
+export async function readBytesLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = async () => {
+    await discard(response);
+    throw new BodyTooLargeError(maxBytes);
+  };
+  if (Number(response.headers.get('content-length')) > maxBytes) await tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    size += chunk.value.byteLength;
+    if (size > maxBytes) await tooLarge();
+    chunks.push(chunk.value);
+  }
+  const all = new Uint8Array(size);
+  size = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, size);
+    size += chunk.byteLength;
+  }
+  return all;
 }
 
-/** Default: Authorization goes only to the same origin, never across origins or down to http. */
-export const sameOriginOnly: RedirectPolicy = {
-  keepAuthorization: (from, next) => from.origin === next.origin,
-};
+export async function readTextLimited(response: Response, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBytesLimited(response, maxBytes));
+}
 
 /**
  * fetch with redirects followed by hand, so that the Authorization header never reaches another origin
  * whatever fetch implementation is underneath. In browsers (which expose no redirect target) the
  * platform follows and strips the header itself, as the Fetch standard requires.
+ * `secretBody`: the body itself holds a secret (an OAuth2 form); it never follows a redirect to another origin.
  */
 export async function fetchFollowingRedirects(
   fetchImpl: FetchLike,
   url: URL,
   init: RequestInit,
-  policy: RedirectPolicy = sameOriginOnly,
-  /** The body itself holds a secret (an OAuth2 form): it never follows a redirect to another origin. */
   secretBody = false,
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   // A browser would follow a 307 with the body wherever it points: refuse every redirect there.
   if (secretBody && isBrowser) return fetchImpl(url, { ...init, headers, redirect: 'error' });
-  if ((!headers.has('authorization') && !secretBody) || isBrowser || (init.redirect && init.redirect !== 'follow')) {
+  if ((!headers.has('authorization') && !secretBody) || isBrowser || (init.redirect ?? 'follow') !== 'follow') {
     return fetchImpl(url, { ...init, headers });
   }
   let current = url;
@@ -104,28 +92,29 @@ export async function fetchFollowingRedirects(
   let body = init.body;
   for (let hop = 0; ; hop++) {
     const response = await fetchImpl(current, { ...init, method, body, headers, redirect: 'manual' });
+    const { status } = response;
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status > 399 || response.status === 304 || location === null) {
+    // Not a redirect, or one whose target a browser-like fetch hides (opaqueredirect): nothing to follow.
+    if (status < 300 || status > 399 || status === 304 || location === null || response.type === 'opaqueredirect') {
       return response;
     }
-    if (response.type === 'opaqueredirect') return response; // cannot see the target: nothing safe to do
-    if (hop >= MAX_REDIRECTS) {
-      await response.body?.cancel().catch(() => {});
-      throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${url.origin}${url.pathname}.`);
-    }
-    await response.body?.cancel().catch(() => {});
     const next = new URL(location, current);
+    const sameOrigin = current.origin === next.origin;
     // Fetch standard §4.4: 303, and 301/302 after POST, become a GET without body.
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
       if (method !== 'HEAD') method = 'GET';
       body = undefined;
       headers.delete('content-type');
       headers.delete('content-length');
-    } else if (body instanceof ReadableStream || (secretBody && body != null && !policy.keepAuthorization(current, next))) {
+    } else if (body instanceof ReadableStream || (secretBody && body != null && !sameOrigin)) {
       // A stream was consumed by the first hop and cannot be sent again; a secret form stays on its origin.
       return response;
     }
-    if (headers.has('authorization') && !policy.keepAuthorization(current, next)) headers.delete('authorization');
+    await discard(response);
+    if (hop >= MAX_REDIRECTS) {
+      throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${url.origin}${url.pathname}.`);
+    }
+    if (!sameOrigin) headers.delete('authorization');
     current = next;
   }
 }

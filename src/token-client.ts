@@ -1,19 +1,27 @@
 // Asking a realm for a token: docker GET with Basic, or the OAuth2 POST grants with GET fallback.
 
 import { basicAuthorization } from './encoding.ts';
-import {
-  displayUrl,
-  InsecureRealmError,
-  OciAuthError,
-  redact,
-  TokenRequestError,
-  TokenResponseError,
-} from './errors.ts';
-import { BodyTooLargeError, fetchFollowingRedirects, isBrowser, isSecureForSecrets, readTextLimited } from './http.ts';
+import { displayUrl, InsecureRealmError, OciAuthError, redact, TokenRequestError, TokenResponseError } from './errors.ts';
+import { BodyTooLargeError, discard, fetchFollowingRedirects, isBrowser, isSecureForSecrets, readTextLimited } from './http.ts';
 import type { FetchLike } from './http.ts';
 import { parseTokenResponse } from './token-response.ts';
 import type { TokenResult } from './token-response.ts';
-import type { Credential, GrantKind } from './types.ts';
+import type { Credential, GrantKind, PasswordCredential, RefreshTokenCredential } from './types.ts';
+
+/** What stays the same for every token request of one auth fetch. */
+export interface TokenClientOptions {
+  fetch: FetchLike;
+  clientId: string;
+  /** Use the OAuth2 password grant (POST) for password credentials instead of docker's GET + Basic. */
+  passwordGrant: boolean;
+  /** Fetch `credentials` mode for realm requests (browsers: 'include' sends SSO cookies). */
+  realmCredentials?: RequestCredentials;
+  tokenTimeoutMs: number;
+  /** Extra attempts for a GET that meets 429, 5xx or a dropped connection. */
+  tokenRetries: number;
+  maxTokenResponseBytes: number;
+  now: () => number;
+}
 
 export interface TokenRequest {
   realm: URL;
@@ -23,294 +31,216 @@ export interface TokenRequest {
   credential?: Credential;
   /** A refresh token this realm issued earlier; preferred over the credential's own grant. */
   refreshToken?: string;
-  clientId: string;
-  /** Use the OAuth2 password grant (POST) for password credentials instead of docker's GET + Basic. */
-  passwordGrant: boolean;
   /** Known not to take POST: go straight to GET. */
-  postUnsupported: boolean;
+  postUnsupported?: boolean;
   /** Allow secrets to go to a plain-http realm. */
   allowInsecure: boolean;
   /** The registry was reached over https. */
   registryHttps: boolean;
-  /** Fetch `credentials` mode for the realm request (browsers: 'include' sends SSO cookies). */
-  fetchCredentials?: RequestCredentials;
-  timeoutMs: number;
-  /** Extra attempts for a GET that meets 429, 5xx or a dropped connection. */
-  retries: number;
-  maxBodyBytes: number;
-  now: () => number;
-  fetch: FetchLike;
 }
 
 export interface TokenGrant {
   result: TokenResult;
   grant: GrantKind;
   /** The realm answered the POST with 404/405: it has no OAuth2 endpoint (remember it). */
-  postUnsupported: boolean;
+  postUnsupported?: boolean;
 }
 
-/** Statuses with which real servers (GCR, ACR, Artifactory, plain distribution) say "no OAuth2 POST here". */
-const POST_FALLBACK_STATUSES = new Set([400, 401, 404, 405]);
-
-export async function requestToken(req: TokenRequest): Promise<TokenGrant> {
-  const cred = req.credential;
-  const refreshToken = req.refreshToken ?? (cred && 'refreshToken' in cred ? cred.refreshToken : undefined);
-  const password = cred && 'password' in cred ? cred : undefined;
-  // Secrets go over https, or over http to this machine when the registry itself is plain http (local
-  // development); an https registry cannot point them at an http port, loopback or not.
-  const realmSafe = req.realm.protocol === 'https:' || (!req.registryHttps && isSecureForSecrets(req.realm));
-  if ((refreshToken !== undefined || password) && !req.allowInsecure && !realmSafe) {
-    throw new InsecureRealmError(
-      `Refusing to send credentials to ${displayUrl(req.realm)} over plain http. ` +
-        'Use an https realm, or set allowInsecureRealm for this registry if you trust the network.',
-      displayUrl(req.realm),
-    );
-  }
-
-  const usePost = !req.postUnsupported && (refreshToken !== undefined || (password !== undefined && req.passwordGrant));
-  if (usePost) {
-    const form = new URLSearchParams();
-    if (refreshToken !== undefined) {
-      form.set('grant_type', 'refresh_token');
-      form.set('refresh_token', refreshToken);
-    } else if (password) {
-      form.set('grant_type', 'password');
-      form.set('username', password.username);
-      form.set('password', password.password);
-    }
-    if (req.service !== undefined) form.set('service', req.service);
-    form.set('client_id', req.clientId);
-    if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
-    const started = req.now();
-    const response = await send(
-      req,
-      req.realm,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-        body: form.toString(),
-      },
-      true,
-    );
-    if (!POST_FALLBACK_STATUSES.has(response.status)) {
-      const grant: GrantKind = refreshToken !== undefined ? 'refresh_token' : 'password';
-      return { result: await readGrant(req, response, started), grant, postUnsupported: false };
-    }
-    await response.body?.cancel().catch(() => {});
-    const viaGet = await getToken(req, refreshToken);
-    return { ...viaGet, postUnsupported: response.status === 404 || response.status === 405 };
-  }
-  return { ...(await getToken(req, refreshToken)), postUnsupported: false };
+/** A realm's answer, read whole (and bounded) inside the request's timeout. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+  /** When the request was sent: the conservative start of a token's life. */
+  started: number;
 }
 
-/** docker's GET: `realm?service=…&scope=…&scope=…`, anonymous or with Basic. */
-async function getToken(req: TokenRequest, refreshToken: string | undefined): Promise<Omit<TokenGrant, 'postUnsupported'>> {
-  const url = new URL(req.realm);
-  if (req.service !== undefined) url.searchParams.set('service', req.service);
-  for (const scope of req.scopes) url.searchParams.append('scope', scope);
-  const headers: Record<string, string> = {};
-  const cred = req.credential;
-  let grant: GrantKind = 'anonymous';
-  // The user's own password wins over a refresh token: a GET after a refused refresh grant must still work.
-  if (cred && 'password' in cred) {
-    headers.authorization = basicAuthorization(cred.username, cred.password);
-    grant = 'basic';
-  } else if (refreshToken !== undefined) {
-    const username = cred && 'refreshToken' in cred && cred.username ? cred.username : '<token>';
-    headers.authorization = basicAuthorization(username, refreshToken);
-    grant = 'basic';
-  }
-  // A GET is idempotent: transient failures (429, 5xx, a dropped connection) are retried with backoff.
-  for (let attempt = 0; ; attempt++) {
-    const started = req.now();
-    try {
-      const response = await send(req, url, { method: 'GET', headers });
-      if (RETRY_STATUSES.has(response.status) && attempt < req.retries) {
-        const delay = retryDelay(response.headers.get('retry-after'), attempt);
-        if (delay !== undefined) {
-          await response.body?.cancel().catch(() => {});
-          await sleep(delay);
-          continue;
-        }
-      }
-      return { result: await readGrant(req, response, started), grant };
-    } catch (error) {
-      if (attempt >= req.retries || !transient.has(error as Error)) throw error;
-      await sleep(retryDelay(null, attempt)!);
-    }
-  }
-}
-
-const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** Errors worth another try: the connection failed or broke, as opposed to an answer. */
+const transient = new WeakSet<object>();
 /** Longest Retry-After honoured; a server asking for more gets its error reported instead. */
 const MAX_RETRY_AFTER_MS = 10_000;
-/** Errors worth another try: the connection failed or broke, as opposed to an answer. */
-const transient = new WeakSet<Error>();
 
-/** Backoff before retry `attempt` (0-based): Retry-After when sane, else 200 ms doubling, with jitter. */
-function retryDelay(retryAfter: string | null, attempt: number): number | undefined {
-  if (retryAfter !== null && retryAfter.trim() !== '') {
-    const seconds = Number(retryAfter);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
-    if (!Number.isFinite(ms)) return backoff(attempt);
-    return ms > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, ms);
-  }
-  return backoff(attempt);
-}
-
-function backoff(attempt: number): number {
-  return 200 * 2 ** attempt * (0.8 + Math.random() * 0.4);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function send(req: TokenRequest, url: URL, init: RequestInit, secretBody = false): Promise<Response> {
-  const realm = displayUrl(req.realm);
-  const signal = AbortSignal.timeout(req.timeoutMs);
-  try {
-    return await fetchFollowingRedirects(
-      req.fetch,
-      url,
-      { ...init, signal, ...(req.fetchCredentials ? { credentials: req.fetchCredentials } : {}) },
-      undefined,
-      secretBody,
+export async function requestToken(options: TokenClientOptions, req: TokenRequest): Promise<TokenGrant> {
+  const { realm, credential } = req;
+  const password = credential && 'password' in credential ? credential : undefined;
+  const refreshToken = req.refreshToken ?? (credential as RefreshTokenCredential | undefined)?.refreshToken;
+  const where = displayUrl(realm);
+  // Secrets go over https, or over http to this machine when the registry itself is plain http (local
+  // development); an https registry cannot point them at an http port, loopback or not.
+  const realmSafe = realm.protocol === 'https:' || (!req.registryHttps && isSecureForSecrets(realm));
+  if ((refreshToken !== undefined || password) && !req.allowInsecure && !realmSafe) {
+    throw new InsecureRealmError(
+      `Refusing to send credentials to ${where} over plain http. ` +
+        'Use an https realm, or set allowInsecureRealm for this registry if you trust the network.',
+      where,
     );
-  } catch (error) {
-    if (signal.aborted) {
-      throw new TokenRequestError(
-        'TOKEN_TIMEOUT',
-        `The token endpoint ${realm} did not answer within ${req.timeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`,
-        { realm },
+  }
+  const fail = (code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT', message: string, extra?: object) =>
+    new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...extra });
+
+  /** One request to the realm, its body read within the timeout; network failures become typed errors. */
+  async function exchange(url: URL, init: RequestInit, secretBody?: boolean): Promise<Answer> {
+    const signal = AbortSignal.timeout(options.tokenTimeoutMs);
+    const started = options.now();
+    let status: number | undefined;
+    try {
+      const response = await fetchFollowingRedirects(
+        options.fetch,
+        url,
+        { ...init, signal, credentials: options.realmCredentials },
+        secretBody,
+      );
+      status = response.status;
+      return { status, headers: response.headers, body: await readTextLimited(response, options.maxTokenResponseBytes), started };
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        throw new TokenResponseError(
+          `The token endpoint ${where} sent a body larger than ${error.limit} bytes (HTTP ${status}); refusing to read it.`,
+          where,
+        );
+      }
+      if (error instanceof OciAuthError) throw error;
+      if (signal.aborted) {
+        throw fail('TOKEN_TIMEOUT', `did not answer within ${options.tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`, { status });
+      }
+      const cause = String((error as Error)?.cause ?? error).slice(0, 200);
+      const failure = fail(
+        'TOKEN_REQUEST_FAILED',
+        `${status === undefined ? 'could not be reached' : 'broke off while answering'} (${cause}). ` +
+          `Check the network and DNS.${corsHint(realm, options.realmCredentials)}`,
+        { status, cause: error },
+      );
+      transient.add(failure);
+      throw failure;
+    }
+  }
+
+  /** The token in a realm's answer, or a typed error that says what the realm said. */
+  function grantFrom(answer: Answer): TokenResult {
+    const { status, body } = answer;
+    const secrets = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken];
+    if (status >= 300 && status < 400) {
+      throw fail(
+        'TOKEN_REQUEST_FAILED',
+        `redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed. ` +
+          'Point the registry at the final token URL.',
+        { status },
       );
     }
-    if (error instanceof OciAuthError) throw error;
-    const failure = new TokenRequestError(
-      'TOKEN_REQUEST_FAILED',
-      `Could not reach the token endpoint ${realm} (${safeCause(error)}). Check the network and DNS.${corsHint(req)}`,
-      { realm, cause: error },
-    );
-    transient.add(failure);
-    throw failure;
+    if (status !== 200) {
+      let [serverCode, serverMessage] = serverError(body, answer.headers.get('content-type'));
+      serverCode &&= redact(serverCode, secrets);
+      serverMessage &&= redact(serverMessage, secrets);
+      const detail = [`HTTP ${status}`, [serverCode, serverMessage].filter(Boolean).join(': ')].filter(Boolean).join(' ');
+      const details = { status, serverCode, serverMessage };
+      if (status === 401 || status === 403) {
+        const who = (credential as PasswordCredential | undefined)?.username
+          ? `the credentials of user "${(credential as PasswordCredential).username}"`
+          : credential || req.refreshToken
+            ? 'the credentials'
+            : 'an anonymous request';
+        throw fail(
+          'TOKEN_DENIED',
+          `refused ${who} (${detail}). Check the username and password or token, and that the account may access the requested scopes.`,
+          details,
+        );
+      }
+      throw fail(
+        'TOKEN_REQUEST_FAILED',
+        `failed (${detail}). ${status >= 500 || status === 429 ? 'It may be overloaded or down; try again later.' : 'Check the realm and service.'}`,
+        details,
+      );
+    }
+    const result = parseTokenResponse(body, { realm: where, requestedScopes: req.scopes, startedAt: answer.started, now: options.now() });
+    if (secrets.includes(result.token)) {
+      throw new TokenResponseError(`The token endpoint ${where} echoed a credential back as the token.`, where);
+    }
+    return result;
   }
+
+  if (!req.postUnsupported && (refreshToken !== undefined || (password && options.passwordGrant))) {
+    const form = new URLSearchParams(
+      refreshToken !== undefined
+        ? { grant_type: 'refresh_token', refresh_token: refreshToken }
+        : { grant_type: 'password', username: password!.username, password: password!.password },
+    );
+    if (req.service !== undefined) form.set('service', req.service);
+    form.set('client_id', options.clientId);
+    if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
+    const answer = await exchange(
+      realm,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() },
+      true,
+    );
+    // Real servers (GCR, ACR, Artifactory, plain distribution) say "no OAuth2 POST here" with these: use GET.
+    if (![400, 401, 404, 405].includes(answer.status)) {
+      return { result: grantFrom(answer), grant: refreshToken !== undefined ? 'refresh_token' : 'password' };
+    }
+    return { ...(await viaGet()), postUnsupported: answer.status === 404 || answer.status === 405 };
+  }
+  return viaGet();
+
+  /** docker's GET: `realm?service=…&scope=…&scope=…`, anonymous or with Basic; retried when transient. */
+  async function viaGet(): Promise<TokenGrant> {
+    const url = new URL(realm);
+    if (req.service !== undefined) url.searchParams.set('service', req.service);
+    for (const scope of req.scopes) url.searchParams.append('scope', scope);
+    // The user's own password wins over a refresh token: a GET after a refused refresh grant must still work.
+    const authorization = password
+      ? basicAuthorization(password.username, password.password)
+      : refreshToken !== undefined
+        ? basicAuthorization((credential as RefreshTokenCredential | undefined)?.username || '<token>', refreshToken)
+        : undefined;
+    const grant = authorization ? 'basic' : 'anonymous';
+    for (let attempt = 0; ; attempt++) {
+      let delay: number | undefined;
+      try {
+        const answer = await exchange(url, { method: 'GET', headers: authorization ? { authorization } : {} });
+        if (attempt < options.tokenRetries && [429, 500, 502, 503, 504].includes(answer.status)) {
+          delay = retryDelay(answer.headers.get('retry-after'), attempt);
+        }
+        if (delay === undefined) return { result: grantFrom(answer), grant };
+      } catch (error) {
+        if (attempt >= options.tokenRetries || !transient.has(error as object)) throw error;
+        delay = retryDelay(null, attempt);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Backoff before retry `attempt` (0-based): Retry-After when sane, else 200 ms doubling with jitter; undefined: too long. */
+function retryDelay(retryAfter: string | null, attempt: number): number | undefined {
+  const ms = !retryAfter?.trim() ? NaN : Number(retryAfter) < Infinity ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - Date.now();
+  if (Number.isNaN(ms)) return 200 * 2 ** attempt * (0.8 + Math.random() * 0.4);
+  return ms > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, ms);
 }
 
 /**
  * In a page, a realm on another origin that sends no CORS headers fails exactly like an unreachable one: name
  * the headers it must send for this page (docs/browser.md).
  */
-function corsHint(req: TokenRequest): string {
-  const origin = isBrowser ? (globalThis as { location?: { origin?: string } }).location?.origin : undefined;
-  if (!origin || origin === req.realm.origin) return '';
-  const withCookies = req.fetchCredentials === 'include' ? ' and "Access-Control-Allow-Credentials: true"' : '';
+function corsHint(realm: URL, realmCredentials: RequestCredentials | undefined): string {
+  const origin = isBrowser ? globalThis.location?.origin : undefined;
+  if (!origin || origin === realm.origin) return '';
   return (
     ` In a browser this is also what a token endpoint without CORS looks like: it must answer this page with ` +
-    `"Access-Control-Allow-Origin: ${origin}"${withCookies}, and its preflights (OPTIONS) with ` +
-    '"Access-Control-Allow-Headers: Authorization".'
+    `"Access-Control-Allow-Origin: ${origin}"${realmCredentials === 'include' ? ' and "Access-Control-Allow-Credentials: true"' : ''}, ` +
+    'and its preflights (OPTIONS) with "Access-Control-Allow-Headers: Authorization".'
   );
 }
 
-async function readGrant(req: TokenRequest, response: Response, started: number): Promise<TokenResult> {
-  const realm = displayUrl(req.realm);
-  let body: string;
+/** Error code and message in any of the shapes token servers use (distribution, OAuth2, Docker Hub, plain). */
+function serverError(body: string, contentType: string | null): [code?: string, message?: string] {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value.slice(0, 500) : undefined);
   try {
-    body = await readTextLimited(response, req.maxBodyBytes);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      throw new TokenResponseError(
-        `The token endpoint ${realm} sent a body larger than ${error.limit} bytes (HTTP ${response.status}); refusing to read it.`,
-        realm,
-      );
-    }
-    if (error instanceof Error && error.name === 'TimeoutError') {
-      throw new TokenRequestError(
-        'TOKEN_TIMEOUT',
-        `The token endpoint ${realm} did not finish its answer within ${req.timeoutMs} ms. Check that it is healthy, or raise tokenTimeoutMs.`,
-        { realm, status: response.status },
-      );
-    }
-    const broken = new TokenRequestError(
-      'TOKEN_REQUEST_FAILED',
-      `The connection to the token endpoint ${realm} broke while reading its answer (${safeCause(error)}).`,
-      { realm, status: response.status, cause: error },
-    );
-    transient.add(broken);
-    throw broken;
-  }
-  const secrets = secretsOf(req);
-  if (response.status >= 300 && response.status < 400) {
-    throw new TokenRequestError(
-      'TOKEN_REQUEST_FAILED',
-      `The token endpoint ${realm} redirected (HTTP ${response.status}) to another origin with the credentials' form; ` +
-        'it was not followed. Point the registry at the final token URL.',
-      { realm, status: response.status },
-    );
-  }
-  if (response.status !== 200) {
-    const { code, message } = serverError(body, response.headers.get('content-type'));
-    const serverCode = code === undefined ? undefined : redact(code, secrets);
-    const serverMessage = message === undefined ? undefined : redact(message, secrets);
-    const said = [serverCode, serverMessage].filter(Boolean).join(': ');
-    const detail = `HTTP ${response.status}${said ? ` ${said}` : ''}`;
-    if (response.status === 401 || response.status === 403) {
-      const who = req.credential && 'username' in req.credential && req.credential.username
-        ? `the credentials of user "${req.credential.username}"`
-        : req.credential || req.refreshToken
-          ? 'the credentials'
-          : 'an anonymous request';
-      throw new TokenRequestError(
-        'TOKEN_DENIED',
-        `The token endpoint ${realm} refused ${who} (${detail}). Check the username and password or token, ` +
-          'and that the account may access the requested scopes.',
-        { realm, status: response.status, serverCode, serverMessage },
-      );
-    }
-    throw new TokenRequestError(
-      'TOKEN_REQUEST_FAILED',
-      `The token endpoint ${realm} failed (${detail}). ` +
-        (response.status >= 500 || response.status === 429 ? 'It may be overloaded or down; try again later.' : 'Check the realm and service.'),
-      { realm, status: response.status, serverCode, serverMessage },
-    );
-  }
-  const result = parseTokenResponse(body, { realm, requestedScopes: req.scopes, startedAt: started, now: req.now() });
-  if (secrets.includes(result.token)) {
-    throw new TokenResponseError(`The token endpoint ${realm} echoed a credential back as the token.`, realm);
-  }
-  return result;
-}
-
-function secretsOf(req: TokenRequest): string[] {
-  const cred = req.credential;
-  const out: string[] = [];
-  if (cred && 'password' in cred) out.push(cred.password);
-  if (cred && 'refreshToken' in cred) out.push(cred.refreshToken);
-  if (req.refreshToken) out.push(req.refreshToken);
-  return out;
-}
-
-/** Error code and message in any of the shapes token servers use. */
-function serverError(body: string, contentType: string | null): { code?: string; message?: string } {
-  try {
-    const json = JSON.parse(body) as Record<string, unknown>;
-    const first = Array.isArray(json.errors) ? (json.errors[0] as Record<string, unknown> | undefined) : undefined;
-    if (first) return { code: str(first.code), message: str(first.message) };
-    if (typeof json.error === 'string') return { code: json.error, message: str(json.error_description) };
-    if (typeof json.details === 'string') return { message: json.details };
-    if (typeof json.message === 'string') return { message: json.message };
+    const json = JSON.parse(body);
+    const e = json.errors?.[0] ?? json;
+    const found: [string?, string?] = [text(e.code) ?? text(e.error), text(e.message) ?? text(e.error_description) ?? text(e.details)];
+    if (found[0] || found[1]) return found;
   } catch {
     // not JSON
   }
-  if (contentType?.includes('html') || /^\s*</.test(body)) return { message: '(an HTML page)' };
-  const text = body.trim().slice(0, 200);
-  return text ? { message: text } : {};
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value.slice(0, 500) : undefined;
-}
-
-function safeCause(error: unknown): string {
-  const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-  return cause.slice(0, 200);
+  if (contentType?.includes('html') || /^\s*</.test(body)) return [undefined, '(an HTML page)'];
+  return [undefined, body.trim().slice(0, 200) || undefined];
 }

@@ -3,34 +3,20 @@
 import { MemoryTokenCache } from './cache.ts';
 import { credentialIdentity } from './credentials.ts';
 import { TokenRequestError } from './errors.ts';
-import type { FetchLike } from './http.ts';
-import { parseScope, scopesCover } from './scope.ts';
+import { scopesCover } from './scope.ts';
 import { requestToken } from './token-client.ts';
-import type { CachedToken, Credential, GrantKind, TokenCache } from './types.ts';
+import type { TokenClientOptions, TokenGrant, TokenRequest } from './token-client.ts';
+import type { CachedToken, GrantKind, TokenCache } from './types.ts';
 
-export interface TokenManagerOptions {
+export interface TokenManagerOptions extends TokenClientOptions {
   cache?: TokenCache;
-  fetch: FetchLike;
-  clientId: string;
+  /** Replace a token this long before it expires (capped at a quarter of its lifetime). */
   expiryMarginMs: number;
-  tokenTimeoutMs: number;
-  tokenRetries: number;
-  maxTokenResponseBytes: number;
-  passwordGrant: boolean;
-  realmCredentials?: RequestCredentials;
-  now: () => number;
 }
 
-export interface TokenNeed {
-  registry: string;
-  realm: URL;
-  service?: string;
+export interface TokenNeed extends Omit<TokenRequest, 'refreshToken' | 'postUnsupported'> {
   /** Canonical scope list (mergeScopes output). */
   scopes: string[];
-  credential: Credential | undefined;
-  allowInsecure: boolean;
-  /** The registry was reached over https. */
-  registryHttps: boolean;
   /** A token the registry just rejected: never hand it out again (a newer one under the key is fine). */
   rejected?: string;
   signal?: AbortSignal | null;
@@ -38,186 +24,108 @@ export interface TokenNeed {
 
 export interface IssuedToken {
   token: string;
+  /** Its cache key, to evict it if the registry rejects it. */
   key: string;
   expiresAt: number;
   source: 'fetched' | 'cache' | 'shared';
   grant?: GrantKind;
 }
 
-interface InFlight {
-  promise: Promise<{ cached: CachedToken; grant: GrantKind }>;
-}
+export type TokenManager = ReturnType<typeof createTokenManager>;
 
-/** Index entries kept for "does another token cover this?" lookups. */
+/** Covering-index entries kept for "does another token cover this?" lookups. */
 const MAX_INDEX_ENTRIES = 4096;
 
-export class TokenManager {
-  readonly cache: TokenCache;
-  readonly #options: TokenManagerOptions;
-  readonly #inFlight = new Map<string, InFlight>();
-  /** realm+service+identity+resource -> keys of tokens whose grant names that resource (newest first). */
-  readonly #coverIndex = new Map<string, string[]>();
+/** `type(class):name` of a canonical scope: everything before its actions. */
+const resourceOf = (scope: string) => scope.slice(0, scope.lastIndexOf(':'));
+
+export function createTokenManager(options: TokenManagerOptions) {
+  const cache = options.cache ?? new MemoryTokenCache();
+  const inFlight = new Map<string, Promise<{ cached: CachedToken; grant: GrantKind }>>();
+  /** realm+service+identity+resource -> key of the newest token whose grant names that resource. */
+  const coverIndex = new Map<string, string>();
   /** Refresh tokens that realms handed out, per realm+service+identity. */
-  readonly #refreshTokens = new Map<string, string>();
+  const refreshTokens = new Map<string, string>();
   /** Realms that answered POST with 404/405: go straight to GET next time. */
-  readonly #postUnsupported = new Set<string>();
+  const postUnsupported = new Set<string>();
 
-  constructor(options: TokenManagerOptions) {
-    this.#options = options;
-    this.cache = options.cache ?? new MemoryTokenCache();
-  }
+  const usable = (token: CachedToken | undefined): token is CachedToken =>
+    !!token && options.now() < token.expiresAt - Math.min(options.expiryMarginMs, (token.expiresAt - token.obtainedAt) / 4);
 
-  /** A usable cached token, or undefined. */
-  #usable(token: CachedToken | undefined): token is CachedToken {
-    if (!token) return false;
-    const lifetime = token.expiresAt - token.obtainedAt;
-    const margin = Math.min(this.#options.expiryMarginMs, lifetime / 4);
-    return this.#options.now() < token.expiresAt - margin;
-  }
-
-  async get(need: TokenNeed): Promise<IssuedToken> {
-    const known = credentialIdentity(need.credential);
-    const identity = typeof known === 'string' ? known : await known;
-    const base = `${need.realm.href}\n${need.service ?? ''}\n${identity}`;
-    const key = `${base}\n${need.scopes.join(' ')}`; // already canonical (mergeScopes output)
-
-    const exact = await this.cache.get(key);
-    if (this.#usable(exact) && exact.token !== need.rejected) {
-      return { token: exact.token, key, expiresAt: exact.expiresAt, source: 'cache' };
-    }
-    if (need.rejected === undefined) {
-      const covering = await this.#findCovering(base, need.scopes);
-      if (covering) return { ...covering, source: 'cache' };
-    }
-
-    let flight = this.#inFlight.get(key);
-    let source: IssuedToken['source'] = 'shared';
-    if (!flight) {
-      source = 'fetched';
-      flight = { promise: this.#fetch(need, base, key) };
-      this.#inFlight.set(key, flight);
-      const done = () => {
-        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
-      };
-      flight.promise.then(done, done);
-    }
-    const { cached, grant } = await abortable(flight.promise, need.signal);
-    return { token: cached.token, key, expiresAt: cached.expiresAt, source, grant };
-  }
-
-  /** Forget a token the registry rejected, unless the key already holds a newer one. */
-  async evict(key: string, token: string): Promise<void> {
-    if ((await this.cache.get(key))?.token === token) await this.cache.delete(key);
-  }
-
-  async #fetch(need: TokenNeed, base: string, key: string): Promise<{ cached: CachedToken; grant: GrantKind }> {
-    const o = this.#options;
-    const realmKey = need.realm.href;
-    const stored = this.#refreshTokens.get(base);
-    const ask = (refreshToken: string | undefined) =>
-      requestToken({
-        realm: need.realm,
-        service: need.service,
-        scopes: need.scopes,
-        credential: need.credential,
-        refreshToken,
-        clientId: o.clientId,
-        passwordGrant: o.passwordGrant,
-        postUnsupported: this.#postUnsupported.has(realmKey),
-        allowInsecure: need.allowInsecure,
-        registryHttps: need.registryHttps,
-        fetchCredentials: o.realmCredentials,
-        timeoutMs: o.tokenTimeoutMs,
-        retries: o.tokenRetries,
-        maxBodyBytes: o.maxTokenResponseBytes,
-        now: o.now,
-        fetch: o.fetch,
-      });
-    let grant;
+  async function fetchToken(need: TokenNeed, base: string, key: string) {
+    const realm = need.realm.href;
+    const stored = refreshTokens.get(base);
+    const ask = (refreshToken?: string) =>
+      requestToken(options, { ...need, refreshToken, postUnsupported: postUnsupported.has(realm) });
+    let grant: TokenGrant;
     try {
       grant = await ask(stored);
     } catch (error) {
       // A refresh token the realm gave us earlier may have been revoked: forget it, use the credential once.
       const refused = error instanceof TokenRequestError && (error.code === 'TOKEN_DENIED' || error.status === 400);
       if (stored === undefined || !refused) throw error;
-      this.#refreshTokens.delete(base);
-      grant = await ask(undefined);
+      refreshTokens.delete(base);
+      grant = await ask();
     }
-    if (grant.postUnsupported) this.#postUnsupported.add(realmKey);
-    const { result } = grant;
-    if (result.refreshToken !== undefined) this.#refreshTokens.set(base, result.refreshToken);
-    const cached: CachedToken = {
-      token: result.token,
-      expiresAt: result.expiresAt,
-      obtainedAt: result.obtainedAt,
-      scopes: result.scopes,
-    };
-    await this.cache.set(key, cached);
-    this.#index(base, key, result.scopes);
+    if (grant.postUnsupported) postUnsupported.add(realm);
+    const { token, expiresAt, obtainedAt, scopes, refreshToken } = grant.result;
+    if (refreshToken !== undefined) refreshTokens.set(base, refreshToken);
+    const cached: CachedToken = { token, expiresAt, obtainedAt, scopes };
+    await cache.set(key, cached);
+    for (const scope of scopes) {
+      const indexKey = `${base}\n${resourceOf(scope)}`;
+      coverIndex.delete(indexKey); // re-insert: Map order doubles as LRU order
+      coverIndex.set(indexKey, key);
+      if (coverIndex.size > MAX_INDEX_ENTRIES) coverIndex.delete(coverIndex.keys().next().value!);
+    }
     return { cached, grant: grant.grant };
   }
 
-  #index(base: string, key: string, granted: string[]): void {
-    for (const scope of granted) {
-      const resource = resourceOf(scope);
-      if (resource === undefined) continue;
-      const indexKey = `${base}\n${resource}`;
-      const keys = (this.#coverIndex.get(indexKey) ?? []).filter((k) => k !== key);
-      keys.unshift(key);
-      if (keys.length > 4) keys.length = 4;
-      this.#coverIndex.delete(indexKey); // re-insert: Map order doubles as LRU order
-      this.#coverIndex.set(indexKey, keys);
-      if (this.#coverIndex.size > MAX_INDEX_ENTRIES) {
-        const oldest = this.#coverIndex.keys().next().value;
-        if (oldest !== undefined) this.#coverIndex.delete(oldest);
-      }
-    }
-  }
+  return {
+    async get(need: TokenNeed): Promise<IssuedToken> {
+      const known = credentialIdentity(need.credential);
+      const identity = typeof known === 'string' ? known : await known;
+      const base = `${need.realm.href}\n${need.service ?? ''}\n${identity}`;
+      const key = `${base}\n${need.scopes.join(' ')}`; // already canonical (mergeScopes output)
 
-  /** A cached token for other scopes whose grant covers every needed scope (a push token serves a pull). */
-  async #findCovering(base: string, needed: string[]): Promise<Omit<IssuedToken, 'source'> | undefined> {
-    const first = needed[0];
-    if (first === undefined) return undefined;
-    const resource = resourceOf(first);
-    if (resource === undefined) return undefined;
-    const keys = this.#coverIndex.get(`${base}\n${resource}`);
-    if (!keys) return undefined;
-    for (const key of keys) {
-      const token = await this.cache.get(key);
-      if (this.#usable(token) && scopesCover(token.scopes, needed)) {
-        return { token: token.token, key, expiresAt: token.expiresAt };
+      const exact = await cache.get(key);
+      if (usable(exact) && exact.token !== need.rejected) {
+        return { token: exact.token, key, expiresAt: exact.expiresAt, source: 'cache' };
       }
-    }
-    return undefined;
-  }
-}
+      // A token for other scopes whose grant covers every needed scope (a push token serves a pull).
+      const coveringKey = need.rejected === undefined && need.scopes[0] ? coverIndex.get(`${base}\n${resourceOf(need.scopes[0])}`) : undefined;
+      const covering = coveringKey ? await cache.get(coveringKey) : undefined;
+      if (usable(covering) && scopesCover(covering.scopes, need.scopes)) {
+        return { token: covering.token, key: coveringKey!, expiresAt: covering.expiresAt, source: 'cache' };
+      }
 
-function resourceOf(scope: string): string | undefined {
-  try {
-    const s = parseScope(scope);
-    return `${s.type}${s.class ? `(${s.class})` : ''}:${s.name}`;
-  } catch {
-    return undefined;
-  }
+      let flight = inFlight.get(key);
+      let source: IssuedToken['source'] = 'shared';
+      if (!flight) {
+        source = 'fetched';
+        const started = fetchToken(need, base, key);
+        const done = () => inFlight.get(key) === started && inFlight.delete(key);
+        started.then(done, done);
+        inFlight.set(key, (flight = started));
+      }
+      const { cached, grant } = await abortable(flight, need.signal);
+      return { token: cached.token, key, expiresAt: cached.expiresAt, source, grant };
+    },
+
+    /** Forget a token the registry rejected, unless the key already holds a newer one. */
+    async evict(key: string, token: string): Promise<void> {
+      if ((await cache.get(key))?.token === token) await cache.delete(key);
+    },
+  };
 }
 
 /** Wait for a shared promise, but let this caller's signal end its own wait (not the shared work). */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
-

@@ -28,100 +28,66 @@ export interface TokenResponseContext {
   now: number;
 }
 
-interface JwtClaims {
-  exp?: unknown;
-  access?: unknown;
-}
-
 /** `expires_in` as sent: a positive number or numeric string; anything else counts as absent. */
 function positiveSeconds(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+  const n = typeof value === 'string' && value.trim() ? Number(value) : value;
+  return typeof n === 'number' && n > 0 && n < Infinity ? n : undefined;
 }
 
-function readJwt(token: string): JwtClaims | undefined {
-  try {
-    return jwtDecode<JwtClaims>(token);
-  } catch {
-    return undefined; // an opaque token is fine
-  }
-}
+const nonEmptyString = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
 
 /** Scopes from a distribution JWT `access` claim: `[{type, name, actions}]`. */
 export function scopesFromAccessClaim(access: unknown): string[] | undefined {
   if (!Array.isArray(access)) return undefined;
-  const scopes: string[] = [];
-  for (const entry of access) {
-    if (!entry || typeof entry !== 'object') continue;
-    const { type, name, actions } = entry as { type?: unknown; name?: unknown; actions?: unknown };
-    if (typeof type !== 'string' || typeof name !== 'string' || !Array.isArray(actions)) continue;
-    const acts = actions.filter((a): a is string => typeof a === 'string');
-    if (acts.length > 0) scopes.push(`${type}:${name}:${acts.join(',')}`);
-  }
+  const scopes = access.flatMap((entry: { type?: unknown; name?: unknown; actions?: unknown } | null) => {
+    const actions = Array.isArray(entry?.actions) ? entry.actions.filter((a) => typeof a === 'string') : [];
+    return typeof entry?.type === 'string' && typeof entry.name === 'string' && actions.length > 0
+      ? [`${entry.type}:${entry.name}:${actions.join(',')}`]
+      : [];
+  });
   return mergeScopes(scopes);
 }
 
 export function parseTokenResponse(body: string, ctx: TokenResponseContext): TokenResult {
-  let json: unknown;
+  const invalid = (what: string) =>
+    new TokenResponseError(`The token endpoint ${ctx.realm} answered 200 with ${what}.`, ctx.realm);
+  let fields: Record<string, unknown>;
   try {
-    json = JSON.parse(body);
+    fields = JSON.parse(body);
   } catch {
-    throw new TokenResponseError(
-      `The token endpoint ${ctx.realm} answered 200 with a body that is not JSON. ` +
-        'Check that the realm URL points at the token service and not at a login page or proxy.',
-      ctx.realm,
-    );
+    throw invalid('a body that is not JSON; check that the realm points at the token service, not a login page or proxy');
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new TokenResponseError(
-      `The token endpoint ${ctx.realm} answered 200 with JSON that is not an object; expected {"token": …} or {"access_token": …}.`,
-      ctx.realm,
-    );
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) {
+    throw invalid('JSON that is not an object; expected {"token": …} or {"access_token": …}');
   }
-  const fields = json as Record<string, unknown>;
   // access_token wins when both are present and differ, as every Go client does.
-  const candidate = nonEmptyString(fields.access_token) ?? nonEmptyString(fields.token);
-  if (candidate === undefined) {
-    const present = 'token' in fields || 'access_token' in fields;
-    throw new TokenResponseError(
-      `The token endpoint ${ctx.realm} answered 200 without a usable token ` +
-        (present ? '(`token`/`access_token` is empty or not a string). ' : '(no `token` or `access_token` field). ') +
-        'The server may not implement the docker token protocol at this URL.',
-      ctx.realm,
+  const token = nonEmptyString(fields.access_token) ?? nonEmptyString(fields.token);
+  if (token === undefined) {
+    throw invalid(
+      ('token' in fields || 'access_token' in fields ? '`token`/`access_token` empty or not a string' : 'no `token` or `access_token` field') +
+        '; the server may not implement the docker token protocol at this URL',
     );
   }
-  const claims = readJwt(candidate);
-  const expiresIn = positiveSeconds(fields.expires_in);
-  const lifetimeMs = (expiresIn ?? DEFAULT_EXPIRES_IN_SEC) * 1000;
+  let claims: { exp?: unknown; access?: unknown } | undefined;
+  try {
+    claims = jwtDecode(token);
+  } catch {
+    // an opaque token is fine
+  }
+  const lifetimeMs = (positiveSeconds(fields.expires_in) ?? DEFAULT_EXPIRES_IN_SEC) * 1000;
 
   // The life starts when we asked, or earlier when the server says it issued the token earlier
   // (servers that hand out cached tokens). An issued_at outside [now - lifetime, now + 60 s] is a wrong clock.
-  let start = ctx.startedAt;
-  const issuedAt = typeof fields.issued_at === 'string' ? Date.parse(fields.issued_at) : Number.NaN;
-  if (Number.isFinite(issuedAt) && issuedAt >= ctx.now - lifetimeMs && issuedAt <= ctx.now + 60_000) {
-    start = Math.min(start, issuedAt);
-  }
-  let expiresAt = start + lifetimeMs;
+  const issuedAt = typeof fields.issued_at === 'string' ? Date.parse(fields.issued_at) : NaN;
+  const start = issuedAt >= ctx.now - lifetimeMs && issuedAt <= ctx.now + 60_000 ? Math.min(ctx.startedAt, issuedAt) : ctx.startedAt;
   // A JWT's own exp bounds the lifetime, with or without expires_in: the registry checks exp, and exp has whole
   // seconds, so a short token can end up to a second before expires_in says. An exp already past by our clock
   // means the clocks disagree, and is ignored.
-  if (typeof claims?.exp === 'number') {
-    const exp = claims.exp * 1000;
-    if (exp > ctx.now) expiresAt = Math.min(expiresAt, exp);
-  }
+  const exp = typeof claims?.exp === 'number' ? claims.exp * 1000 : 0;
+  const expiresAt = exp > ctx.now ? Math.min(start + lifetimeMs, exp) : start + lifetimeMs;
 
   const oauthScope = nonEmptyString(fields.scope);
-  const scopes =
-    (oauthScope !== undefined ? mergeScopes(oauthScope) : undefined) ??
-    scopesFromAccessClaim(claims?.access) ??
-    mergeScopes(ctx.requestedScopes);
-
-  const result: TokenResult = { token: candidate, expiresAt, obtainedAt: ctx.startedAt, scopes };
-  const refresh = nonEmptyString(fields.refresh_token);
-  if (refresh !== undefined) result.refreshToken = refresh;
-  return result;
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  const scopes = oauthScope ? mergeScopes(oauthScope) : (scopesFromAccessClaim(claims?.access) ?? mergeScopes(ctx.requestedScopes));
+  const refreshToken = nonEmptyString(fields.refresh_token);
+  return { token, expiresAt, obtainedAt: ctx.startedAt, scopes, ...(refreshToken && { refreshToken }) };
 }

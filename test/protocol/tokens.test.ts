@@ -152,7 +152,7 @@ describe('token responses', () => {
     realm(() => HttpResponse.error());
     const error = await new Observed().catch(createAuthFetch()(manifest('team/app')));
     expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED' });
-    expect((error as Error).message).toMatch(/Could not reach the token endpoint https:\/\/auth\.test\/token/);
+    expect((error as Error).message).toMatch(/The token endpoint https:\/\/auth\.test\/token could not be reached/);
   });
 
   it('retries a token GET after 503, 429 with Retry-After, and a dropped connection, then succeeds', async () => {
