@@ -1,68 +1,48 @@
-// WWW-Authenticate parsing (RFC 9110 §11.6.1) with a hand-written, single-pass scanner.
-// Every loop advances; the only lookahead re-reads one token and its whitespace once, so the
-// work is linear in the header length whatever the input. Policy: docs/challenges.md.
+// WWW-Authenticate parsing (RFC 9110 §11.6.1): a sticky regex reads each list element in one match.
+// Linear time whatever the input: every loop in the regexes can split its text one way only (what repeats
+// cannot continue what precedes it), so a regex that backs off gives back a character per step and never
+// tries another split; and every match moves the parse forward. Policy: docs/challenges.md.
 
 import { ChallengeParseError } from './errors.ts';
 import type { Challenge } from './types.ts';
 
-const HTAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const SP = 0x20;
-const DQUOTE = 0x22;
-const COMMA = 0x2c;
-const SLASH = 0x2f;
-const COLON = 0x3a;
-const EQUALS = 0x3d;
-const BACKSLASH = 0x5c;
-const DEL = 0x7f;
+/** A sticky regex (it matches at lastIndex or not at all) from a template, backslashes kept as written. */
+const sticky = (parts: TemplateStringsArray, ...pieces: string[]): RegExp =>
+  new RegExp(String.raw(parts, ...pieces), 'y');
 
-// Character classes of the ASCII range, as bit flags.
-const TCHAR = 1; // token
-const T68 = 2; // token68, without the trailing "="
-const CLASS = new Uint8Array(128);
-for (let c = 0x30; c <= 0x39; c++) CLASS[c] = TCHAR | T68;
-for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = TCHAR | T68;
-for (let c = 0x61; c <= 0x7a; c++) CLASS[c] = TCHAR | T68;
-for (const ch of "!#$%&'*^`|") CLASS[ch.charCodeAt(0)] = TCHAR;
-for (const ch of '-._~+') CLASS[ch.charCodeAt(0)] = TCHAR | T68;
-CLASS[SLASH] = T68;
+// RFC 9112 §5.2: obs-fold (CRLF 1*WSP) counts as whitespace, also inside quoted-strings. Matching it in
+// place, rather than unfolding first, keeps error offsets in the caller's text. A bare CR or LF is an error.
+const OWS = String.raw`[ \t]*(?:\r\n[ \t]+)*`;
+const TOKEN = String.raw`[\w!#$%&'*+.^\x60|~-]+`; // \x60: backtick
+const TOKEN68 = String.raw`[\w.~+/-]+=*`;
+// qdtext and quoted-pair take HTAB, SP, VCHAR and every code unit from U+0080 up (obs-text), so any JS
+// string round-trips.
+const QDTEXT = String.raw`[^\0-\x08\n-\x1f"\\\x7f]*`;
+const QUOTED_PAIR_OR_FOLD = String.raw`\\[^\0-\x08\n-\x1f\x7f]|\r\n[ \t]`;
+// A token, or (leniency) a run of visible ASCII other than `,` `"` `\` holding `/` or `:`, as in
+// `realm=https://auth.example.com/token`.
+const VISIBLE = String.raw`[!#-+\--[\]-~]`;
+const UNQUOTED = String.raw`${VISIBLE}*[/:]${VISIBLE}*|${TOKEN}`;
 
-// charCodeAt past the end is NaN: every test below is false for it.
-function is(flag: number, c: number): boolean {
-  return c < 128 && ((CLASS[c] ?? 0) & flag) !== 0;
-}
+// Before an element: whitespace, a comma (captured) and any empty elements after it.
+const SEPARATOR = String.raw`${OWS}(,?)[ \t,]*(?:\r\n[ \t][ \t,]*)*`;
+// After "=": a quoted-string's content (captured in two: the text before its first quoted-pair or obs-fold,
+// and the rest) and closing quote, or an unquoted value. A lone backslash is skipped so that an error
+// points at what it fails to escape.
+const VALUE = String.raw`${OWS}(?:"(${QDTEXT})((?:(?:${QUOTED_PAIR_OR_FOLD})${QDTEXT})*)(?:(")|\\?)|(${UNQUOTED}))?`;
+/**
+ * The separator and a list element: a token, whitespace, and "=" with a value for an auth-param. All of it
+ * optional, so it always matches, stopping where the text goes wrong.
+ */
+const ELEMENT = sticky`(${SEPARATOR})(${TOKEN})?(${OWS})(?:(=)${VALUE})?`;
+/** A token68, which stands alone in its element. */
+const LONE_TOKEN68 = sticky`${TOKEN68}(?=${OWS}(?:,|$))`;
 
-function isWS(c: number): boolean {
-  return c === SP || c === HTAB;
-}
+const IS_TOKEN = new RegExp(`^${TOKEN}$`);
+const IS_TOKEN68 = new RegExp(`^${TOKEN68}$`);
 
 function fail(message: string, pos: number): never {
   throw new ChallengeParseError(message, pos);
-}
-
-// RFC 9112 §5.2: a recipient treats obs-fold (CRLF 1*WSP) as SP. Handling it in place, rather than
-// rewriting the header first, keeps error offsets in the caller's text. Bare CR or LF stays an error.
-function foldLength(s: string, i: number): number {
-  if (s.charCodeAt(i) !== CR || s.charCodeAt(i + 1) !== LF || !isWS(s.charCodeAt(i + 2))) return 0;
-  let j = i + 3;
-  while (isWS(s.charCodeAt(j))) j++;
-  return j - i;
-}
-
-function skipOWS(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i);
-    const fold = c === CR ? foldLength(s, i) : 0;
-    if (isWS(c)) i++;
-    else if (fold > 0) i += fold;
-    else return i;
-  }
-}
-
-function tokenEnd(s: string, i: number): number {
-  while (is(TCHAR, s.charCodeAt(i))) i++;
-  return i;
 }
 
 /**
@@ -71,12 +51,12 @@ function tokenEnd(s: string, i: number): number {
  * Throws ChallengeParseError, and nothing else, on input outside the grammar and its documented leniencies.
  */
 export function parseChallenges(header: string): Challenge[] {
-  if (typeof header !== 'string') throw new ChallengeParseError('header is not a string', 0);
+  if (typeof header !== 'string') fail('header is not a string', 0);
   try {
     return parse(header);
   } catch (e) {
-    if (e instanceof ChallengeParseError) throw e;
-    throw new ChallengeParseError('internal parser failure', 0);
+    // Such as V8 running out of regex backtrack stack: a loop of millions of obs-folds or quoted-pairs.
+    throw e instanceof ChallengeParseError ? e : new ChallengeParseError('internal parser failure', 0);
   }
 }
 
@@ -84,171 +64,68 @@ function parse(s: string): Challenge[] {
   const out: Challenge[] = [];
   // The challenge that still takes auth-params: one whose scheme was followed by whitespace.
   let open: Challenge | undefined;
-  let i = 0;
-  for (;;) {
-    // Skip empty list elements.
-    i = skipOWS(s, i);
-    while (s.charCodeAt(i) === COMMA) i = skipOWS(s, i + 1);
-    if (i >= s.length) return out;
+  // The last element was such a scheme: its token68 or first auth-param may follow without a comma.
+  let afterScheme = false;
+  for (let pos = 0; pos < s.length; ) {
+    ELEMENT.lastIndex = pos;
+    const [, separator = '', comma, name, space, equals, plain, rest, closed, unquoted] = ELEMENT.exec(s)!;
+    const start = pos + separator.length;
+    if (start === s.length) break;
+    // Commas separate elements, except a scheme and its token68 or first auth-param.
+    if (!comma && !afterScheme && out.length > 0) fail('expected "," or end of header', start);
+    const first = afterScheme && !comma;
+    afterScheme = false;
+    pos = ELEMENT.lastIndex;
+    const value = closed ? (rest ? unquote(plain + rest) : plain) : unquoted;
 
-    const start = i;
-    const end = tokenEnd(s, i);
-    if (end === start) fail('expected an auth-scheme or an auth-param', start);
-    const eq = skipOWS(s, end);
-    if (s.charCodeAt(eq) === EQUALS) {
-      // `name=` after a comma: a parameter of the open challenge.
+    if (first && value === undefined) {
+      // Not an auth-param: a token68, or an error.
+      LONE_TOKEN68.lastIndex = start;
+      if (LONE_TOKEN68.test(s)) {
+        pos = LONE_TOKEN68.lastIndex;
+        open!.token68 = s.slice(start, pos);
+        open = undefined;
+        continue;
+      }
+      if (!equals) fail('expected token68 or auth-param', start);
+    }
+    if (!name) fail('expected an auth-scheme or an auth-param', start);
+
+    if (equals) {
       if (!open) {
         // Leniency (django-oci): a header that starts with auth-params is a scheme-less Bearer challenge.
         if (out.length > 0) fail('auth-param outside a challenge', start);
-        open = { scheme: 'bearer', params: {} };
-        out.push(open);
+        out.push((open = { scheme: 'bearer', params: {} }));
       }
-      i = param(s, open, start, end, eq);
+      if (value === undefined) {
+        // The value stopped where it went wrong.
+        if (plain === undefined) fail('expected a token or a quoted-string', pos);
+        fail(pos < s.length ? 'control character in quoted-string' : 'quoted-string not closed', pos);
+      }
+      addParam(open.params, name.toLowerCase(), value, start);
     } else {
-      const c: Challenge = { scheme: s.slice(start, end).toLowerCase(), params: {} };
+      const c: Challenge = { scheme: name.toLowerCase(), params: {} };
       out.push(c);
-      open = undefined;
-      i = end;
       // RFC: 1*SP before token68 or params. Leniency: HTAB (and obs-fold) too.
-      if (eq > end) {
-        i = eq;
-        open = c;
-        if (i < s.length && s.charCodeAt(i) !== COMMA) {
-          const t68 = token68End(s, i);
-          if (t68 > i) {
-            c.token68 = s.slice(i, t68);
-            open = undefined;
-            i = t68;
-          } else {
-            // The first auth-param needs no comma before it, so it must be one.
-            const nameEnd = tokenEnd(s, i);
-            const eq2 = skipOWS(s, nameEnd);
-            if (nameEnd === i || s.charCodeAt(eq2) !== EQUALS) fail('expected token68 or auth-param', i);
-            i = param(s, c, i, nameEnd, eq2);
-          }
-        }
-      }
+      open = space ? c : undefined;
+      afterScheme = !!space;
     }
-    // An element ends at a comma or at the end.
-    i = skipOWS(s, i);
-    if (i < s.length && s.charCodeAt(i) !== COMMA) fail('expected "," or end of header', i);
-  }
-}
-
-/** End of a token68 at i when it stands alone as an element (followed by "," or the end); else i. */
-function token68End(s: string, i: number): number {
-  let j = i;
-  while (is(T68, s.charCodeAt(j))) j++;
-  if (j === i) return i;
-  while (s.charCodeAt(j) === EQUALS) j++;
-  const after = skipOWS(s, j);
-  return after >= s.length || s.charCodeAt(after) === COMMA ? j : i;
-}
-
-/** Parses the value of the auth-param whose name is s[start, end) and whose "=" is at eq. Returns the end. */
-function param(s: string, c: Challenge, start: number, end: number, eq: number): number {
-  const name = s.slice(start, end).toLowerCase();
-  let i = skipOWS(s, eq + 1);
-  let value: string;
-  if (s.charCodeAt(i) === DQUOTE) {
-    value = quotedString(s, i);
-    i = quotedEnd;
-  } else {
-    const vEnd = unquotedEnd(s, i);
-    value = s.slice(i, vEnd);
-    i = vEnd;
-  }
-  addParam(c, name, value, start);
-  return i;
-}
-
-/**
- * End of an unquoted value: a token, or (leniency) a run of visible ASCII other than `,` `"` `\`
- * that contains `/` or `:`, as in `realm=https://auth.example.com/token`.
- */
-function unquotedEnd(s: string, i: number): number {
-  let j = i;
-  let firstNonToken = -1;
-  let urlish = false;
-  for (;;) {
-    const c = s.charCodeAt(j);
-    if (!(c > SP && c < DEL) || c === COMMA || c === DQUOTE || c === BACKSLASH) break;
-    if (!is(TCHAR, c) && firstNonToken < 0) firstNonToken = j;
-    if (c === SLASH || c === COLON) urlish = true;
-    j++;
-  }
-  if (j === i) fail('expected a token or a quoted-string', i);
-  if (firstNonToken >= 0 && !urlish) fail('character not allowed in an unquoted value', firstNonToken);
-  return j;
-}
-
-/** Offset after the quoted-string quotedString() read last (a tuple per value costs an allocation). */
-let quotedEnd = 0;
-
-/** Reads the quoted-string opening at i; returns its unescaped content and sets quotedEnd after it. */
-function quotedString(s: string, i: number): string {
-  // Pass 1: find the closing quote, validate, and see whether anything needs rewriting.
-  let plain = true;
-  let j = i + 1;
-  for (;; j++) {
-    const c = s.charCodeAt(j);
-    if (c === DQUOTE) break;
-    if (c === BACKSLASH) {
-      const e = s.charCodeAt(j + 1);
-      if (Number.isNaN(e)) fail(`quoted-string opened at offset ${i} is not closed`, j + 1);
-      if (!allowedInQuotes(e)) fail('control character in quoted-pair', j + 1);
-      plain = false;
-      j++;
-    } else if (c === CR && foldLength(s, j) > 0) {
-      plain = false;
-      j += foldLength(s, j) - 1; // rare: a second look is cheap
-    } else if (Number.isNaN(c)) {
-      fail(`quoted-string opened at offset ${i} is not closed`, j);
-    } else if (!allowedInQuotes(c)) {
-      fail('control character in quoted-string', j);
-    }
-  }
-  quotedEnd = j + 1;
-  if (plain) return s.slice(i + 1, j);
-  // Pass 2: copy without the backslashes, each fold as one SP. Into a buffer, because concatenating
-  // many one-character runs (a value made of escapes) is several times slower.
-  const buf = new Uint16Array(j - i - 1);
-  let n = 0;
-  for (let k = i + 1; k < j; k++) {
-    let c = s.charCodeAt(k);
-    if (c === BACKSLASH) {
-      c = s.charCodeAt(++k);
-    } else if (c === CR) {
-      k += foldLength(s, k) - 1;
-      c = SP;
-    }
-    buf[n++] = c;
-  }
-  return fromCodeUnits(buf, n);
-}
-
-function fromCodeUnits(buf: Uint16Array, n: number): string {
-  let out = '';
-  // In chunks: apply() has an engine limit on the number of arguments.
-  for (let k = 0; k < n; k += 8192) {
-    out += String.fromCharCode.apply(null, buf.subarray(k, Math.min(n, k + 8192)) as unknown as number[]);
   }
   return out;
 }
 
-// qdtext and quoted-pair: HTAB, SP, VCHAR, obs-text (any code unit from 0x80 up, so JS strings round-trip).
-function allowedInQuotes(c: number): boolean {
-  return c === HTAB || (c >= SP && c !== DEL);
+/** A quoted-string's content with each obs-fold as one SP, and without the backslashes of quoted-pairs. */
+function unquote(content: string): string {
+  // Folds first: in a quoted-string that closed, no backslash comes before a CR.
+  return content.replace(/\r\n[ \t]+/g, ' ').replace(/\\([^])/g, '$1');
 }
 
-function addParam(c: Challenge, name: string, value: string, pos: number): void {
-  const params = c.params;
+function addParam(params: Record<string, string>, name: string, value: string, pos: number): void {
   if (Object.hasOwn(params, name)) {
     // Repeated scope params add scopes (distribution scope.md). Any other repeat is ambiguous, and for
     // `realm` the winner would decide where credentials go: refuse.
-    if (name !== 'scope') fail(`duplicate parameter "${name}"`, pos);
-    params.scope = params.scope && value ? `${params.scope} ${value}` : params.scope || value;
-    return;
+    if (name !== 'scope') fail('duplicate parameter', pos);
+    value = params.scope && value ? `${params.scope} ${value}` : params.scope || value;
   }
   // A `__proto__` param must stay a plain own property (assignment would set the prototype).
   if (name === '__proto__') {
@@ -260,10 +137,8 @@ function addParam(c: Challenge, name: string, value: string, pos: number): void 
 
 /** The challenge to answer: the first Bearer, else the first Basic, else undefined. */
 export function selectChallenge(challenges: Challenge[]): Challenge | undefined {
-  return (
-    challenges.find((c) => c.scheme.toLowerCase() === 'bearer') ??
-    challenges.find((c) => c.scheme.toLowerCase() === 'basic')
-  );
+  const first = (scheme: string) => challenges.find((c) => c.scheme.toLowerCase() === scheme);
+  return first('bearer') ?? first('basic');
 }
 
 /**
@@ -273,40 +148,21 @@ export function selectChallenge(challenges: Challenge[]): Challenge | undefined 
  * a malformed token68, token68 together with params, a control character other than HTAB in a value).
  */
 export function formatChallenge(c: Challenge): string {
-  if (!isToken(c.scheme)) throw new TypeError('formatChallenge: the scheme must be a token');
+  const refuse = (why: string): never => {
+    throw new TypeError(`formatChallenge: ${why}`);
+  };
+  if (!IS_TOKEN.test(c.scheme)) refuse('the scheme must be a token');
   const entries = Object.entries(c.params);
   if (c.token68 !== undefined) {
-    if (!isToken68(c.token68)) throw new TypeError('formatChallenge: malformed token68');
-    if (entries.length > 0) throw new TypeError('formatChallenge: a challenge has token68 or params, not both');
+    if (!IS_TOKEN68.test(c.token68)) refuse('malformed token68');
+    if (entries.length > 0) refuse('a challenge has token68 or params, not both');
     return `${c.scheme} ${c.token68}`;
   }
   if (entries.length === 0) return c.scheme;
   const parts = entries.map(([name, value]) => {
-    if (!isToken(name)) throw new TypeError('formatChallenge: a parameter name must be a token');
-    return `${name}=${quote(value)}`;
+    if (!IS_TOKEN.test(name)) refuse('a parameter name must be a token');
+    if (/[\0-\x08\n-\x1f\x7f]/.test(value)) refuse('control character in a parameter value');
+    return `${name}="${value.replace(/["\\]/g, '\\$&')}"`;
   });
   return `${c.scheme} ${parts.join(', ')}`;
-}
-
-function isToken(s: string): boolean {
-  return s.length > 0 && tokenEnd(s, 0) === s.length;
-}
-
-function isToken68(s: string): boolean {
-  let i = 0;
-  while (is(T68, s.charCodeAt(i))) i++;
-  if (i === 0) return false;
-  while (s.charCodeAt(i) === EQUALS) i++;
-  return i === s.length;
-}
-
-function quote(value: string): string {
-  let out = '"';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (!allowedInQuotes(c)) throw new TypeError('formatChallenge: control character in a parameter value');
-    if (c === DQUOTE || c === BACKSLASH) out += '\\';
-    out += value.charAt(i);
-  }
-  return out + '"';
 }
