@@ -2,47 +2,46 @@
 // The first challenge that says so is remembered per registry and method, so later repositories are
 // asked for the right scope up front instead of paying a rejected token and a second 401 each.
 
-import { formatScope, parseScope } from './scope.ts';
+import { formatScope, parseScope, type Scope } from './scope.ts';
 
 export class LearnedActions {
-  readonly #extra = new Map<string, string[]>();
+  /** Extra actions per `registry method`. */
+  readonly #extra = new Map<string, Set<string>>();
 
   /** The request's inferred scopes with what this registry demanded before for the same method. */
   widen(registry: string, url: URL, method: string, inferred: string[]): string[] {
     const extra = this.#extra.get(`${registry} ${method}`);
     if (!extra) return inferred;
-    const source = url.searchParams.get('from'); // a mount's source repository keeps its plain pull
     return inferred.map((text) => {
-      const scope = tryParse(text);
-      if (!scope || scope.type !== 'repository' || scope.name === source) return text;
-      return formatScope({ ...scope, actions: [...scope.actions, ...extra] });
+      const scope = widenable(text, url);
+      return scope ? formatScope({ ...scope, actions: [...scope.actions, ...extra] }) : text;
     });
   }
 
   /** Remember actions a challenge asked on a repository beyond those the request implied; true when new. */
   learn(registry: string, url: URL, method: string, inferred: string[], challenged: string[]): boolean {
+    const key = `${registry} ${method}`;
     let changed = false;
-    const source = url.searchParams.get('from');
     for (const text of challenged) {
-      const asked = tryParse(text);
-      if (!asked || asked.type !== 'repository' || asked.name === source) continue;
-      const implied = inferred.map(tryParse).find((s) => s?.type === 'repository' && s.name === asked.name);
+      const asked = widenable(text, url);
+      const implied = asked && inferred.map((t) => widenable(t, url)).find((s) => s?.name === asked.name);
       if (!implied || implied.actions.includes('*')) continue;
       const missing = asked.actions.filter((a) => !implied.actions.includes(a));
       if (missing.length === 0) continue;
-      const key = `${registry} ${method}`;
-      this.#extra.set(key, [...new Set([...(this.#extra.get(key) ?? []), ...missing])]);
+      this.#extra.set(key, new Set([...(this.#extra.get(key) ?? []), ...missing]));
       changed = true;
     }
     return changed;
   }
 }
 
-function tryParse(text: string | undefined) {
-  if (text === undefined) return undefined;
+/** The repository scope a text names, unless it is a mount's source repository (which keeps its plain pull). */
+function widenable(text: string, url: URL): Scope | undefined {
   try {
-    return parseScope(text);
+    const scope = parseScope(text);
+    if (scope.type === 'repository' && scope.name !== url.searchParams.get('from')) return scope;
   } catch {
-    return undefined;
+    // not a scope: left alone
   }
+  return undefined;
 }

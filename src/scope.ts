@@ -11,101 +11,63 @@ export interface Scope {
   actions: string[];
 }
 
-// Whitespace separates scopes in a list; control characters never belong in one.
-function hasSpaceOrControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f) return true;
-  }
-  return false;
-}
-
-function isPlainWord(s: string): boolean {
-  if (s.length === 0 || hasSpaceOrControl(s)) return false;
-  for (const ch of ':(),') if (s.includes(ch)) return false;
-  return true;
-}
+// Groups: type, class, name, actions. The type ends at the first `:` and the actions start after the last, so
+// names may hold `host:port`. No part holds whitespace or a control character (whitespace separates scopes in a
+// list); type and class hold none of `:(),`.
+const SCOPE = /^([^\0- \x7f:(),]+)(?:\(([^\0- \x7f:(),]+)\))?:([^\0- \x7f]+):([^\0- \x7f:]*)$/;
 
 function canonicalActions(actions: Iterable<string>): string[] {
-  const set = new Set<string>();
-  for (const a of actions) if (a !== '') set.add(a);
-  if (set.has('*')) return ['*'];
-  return [...set].sort();
+  const set = new Set(actions);
+  set.delete('');
+  return set.has('*') ? ['*'] : [...set].sort();
 }
 
-/** Parses one scope. The type ends at the first `:`, the actions start after the last, so names may hold `host:port`. */
+/** Parses one scope; throws ScopeParseError when the text is not one. */
 export function parseScope(s: string): Scope {
-  if (typeof s !== 'string' || hasSpaceOrControl(s)) {
-    throw new ScopeParseError('A scope cannot be empty or contain whitespace or control characters');
-  }
-  const first = s.indexOf(':');
-  const last = s.lastIndexOf(':');
-  if (first < 0 || first === last) throw new ScopeParseError('A scope needs three parts: type:name:actions');
-  let type = s.slice(0, first);
-  let cls: string | undefined;
-  const open = type.indexOf('(');
-  if (open >= 0) {
-    if (!type.endsWith(')')) throw new ScopeParseError('A resource class must close the type: type(class)');
-    cls = type.slice(open + 1, -1);
-    type = type.slice(0, open);
-    if (!isPlainWord(cls)) throw new ScopeParseError('A resource class cannot be empty or contain : ( ) ,');
-  }
-  if (!isPlainWord(type)) throw new ScopeParseError('A scope type cannot be empty or contain : ( ) ,');
-  const name = s.slice(first + 1, last);
-  if (name === '') throw new ScopeParseError('A scope needs a resource name');
-  const actions = canonicalActions(s.slice(last + 1).split(','));
-  return cls === undefined ? { type, name, actions } : { type, class: cls, name, actions };
+  const match = typeof s === 'string' && SCOPE.exec(s);
+  if (!match) throw new ScopeParseError('Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type');
+  const [, type, cls, name, actions] = match as unknown as [string, string, string | undefined, string, string];
+  const scope: Scope = { type, name, actions: canonicalActions(actions.split(',')) };
+  if (cls !== undefined) scope.class = cls;
+  return scope;
 }
 
 /** Canonical text of a scope: actions deduplicated and sorted, `*` alone. Throws ScopeParseError if it cannot be one. */
 export function formatScope(s: Scope): string {
-  const type = s.class === undefined ? s.type : `${s.type}(${s.class})`;
   const actions = canonicalActions(s.actions);
-  const text = `${type}:${s.name}:${actions.join(',')}`;
+  const text = `${s.type}${s.class === undefined ? '' : `(${s.class})`}:${s.name}:${actions.join(',')}`;
   // What we write must read back as the same scope: this rejects parts holding `:`, `(` or `,` in the wrong place.
   const back = parseScope(text);
-  const same = back.actions.length === actions.length && back.actions.every((a, k) => a === actions[k]);
-  if (back.type !== s.type || back.class !== s.class || back.name !== s.name || !same) {
+  if (JSON.stringify([back.type, back.class, back.name, back.actions]) !== JSON.stringify([s.type, s.class, s.name, actions])) {
     throw new ScopeParseError('A scope part contains a character that changes its meaning (":" "," "(" ")")');
   }
   return text;
 }
 
-function resourceKey(s: Scope): string {
-  return `${s.class === undefined ? s.type : `${s.type}(${s.class})`}:${s.name}`;
-}
-
-interface ScopeSet {
-  /** Actions per resource (`type(class):name`), in parsed form. */
-  resources: Map<string, { scope: Scope; actions: Set<string> }>;
-  /** Strings that are not scopes, kept as they are. */
-  verbatim: Set<string>;
-}
-
-function collect(inputs: ReadonlyArray<string | readonly string[] | undefined>): ScopeSet {
-  const set: ScopeSet = { resources: new Map(), verbatim: new Set() };
-  const add = (text: string): void => {
+/**
+ * Scopes by resource: the text up to the actions (`type(class):name:`) → the union of their actions, unsorted.
+ * A string that is not a scope is its own key, with no action set; it cannot clash with a resource, as a
+ * resource's key would read as a scope.
+ */
+function collect(inputs: ReadonlyArray<string | readonly string[] | undefined>): Map<string, Set<string> | undefined> {
+  const resources = new Map<string, Set<string> | undefined>();
+  for (const text of inputs.flat()) {
+    if (typeof text !== 'string') continue;
     // Each string may hold several space-separated scopes (a challenge's or a token's scope field).
     for (const part of text.split(/[ \t\r\n]+/)) {
-      if (part === '') continue;
-      let scope: Scope;
-      try {
-        scope = parseScope(part);
-      } catch {
-        set.verbatim.add(part);
+      const match = SCOPE.exec(part);
+      if (!match) {
+        if (part) resources.set(part, undefined);
         continue;
       }
-      const key = resourceKey(scope);
-      const entry = set.resources.get(key);
-      if (entry) for (const a of scope.actions) entry.actions.add(a);
-      else set.resources.set(key, { scope, actions: new Set(scope.actions) });
+      const actions = match[4]!;
+      const resource = part.slice(0, part.length - actions.length);
+      const set = resources.get(resource) ?? new Set();
+      for (const action of actions.split(',')) set.add(action);
+      resources.set(resource, set);
     }
-  };
-  for (const input of inputs) {
-    if (typeof input === 'string') add(input);
-    else if (input) for (const s of input) if (typeof s === 'string') add(s);
   }
-  return set;
+  return resources;
 }
 
 /**
@@ -113,10 +75,11 @@ function collect(inputs: ReadonlyArray<string | readonly string[] | undefined>):
  * actions (`*` absorbs the rest). Strings that are not scopes are kept verbatim (deduplicated), never thrown.
  */
 export function mergeScopes(...inputs: Array<string | readonly string[] | undefined>): string[] {
-  const set = collect(inputs);
-  const out = new Set(set.verbatim);
-  for (const { scope, actions } of set.resources.values()) out.add(formatScope({ ...scope, actions: [...actions] }));
-  return [...out].sort();
+  const out: string[] = [];
+  for (const [resource, actions] of collect(inputs)) {
+    out.push(actions ? resource + canonicalActions(actions).join(',') : resource);
+  }
+  return out.sort();
 }
 
 /** Canonical text of a scope set, for cache keys: equal sets give equal keys. */
@@ -130,27 +93,32 @@ export function scopeKey(scopes: readonly string[]): string {
  */
 export function scopesCover(granted: readonly string[], needed: readonly string[]): boolean {
   const have = collect([granted]);
-  const want = collect([needed]);
-  for (const v of want.verbatim) if (!have.verbatim.has(v)) return false;
-  for (const [key, { actions }] of want.resources) {
-    if (actions.size === 0) continue; // asks for nothing
-    const got = have.resources.get(key)?.actions;
-    if (!got) return false;
-    if (got.has('*')) continue;
-    for (const a of actions) if (!got.has(a)) return false;
+  for (const [resource, wanted] of collect([needed])) {
+    const got = have.get(resource);
+    if (!wanted) {
+      if (!have.has(resource)) return false;
+    } else if (!got?.has('*')) {
+      // An empty action asks for nothing.
+      for (const action of wanted) if (action && !got?.has(action)) return false;
+    }
   }
   return true;
 }
 
-// What distribution checks per method, on every repository route.
-const ROUTE_ACTIONS = new Map([
-  ['GET', 'pull'],
-  ['HEAD', 'pull'],
-  ['POST', 'pull,push'],
-  ['PUT', 'pull,push'],
-  ['PATCH', 'pull,push'],
-  ['DELETE', 'delete'],
-]);
+// What distribution checks per method, on every repository route. Keys are upper case, so no method name
+// reaches Object.prototype's.
+const ROUTE_ACTIONS: Record<string, string | undefined> = {
+  GET: 'pull',
+  HEAD: 'pull',
+  POST: 'pull,push',
+  PUT: 'pull,push',
+  PATCH: 'pull,push',
+  DELETE: 'delete',
+};
+
+// A repository route is recognised by its fixed tail, so name components may themselves be `manifests`,
+// `blobs`… Groups: the path before the tail, and `blobs/uploads` on the upload routes.
+const ROUTE = /^(.*?)\/(?:(blobs\/uploads)(?:\/[^/]*)?|tags\/list|(?:manifests|blobs|referrers)\/[^/]+)$/;
 
 /**
  * The scopes a request needs, inferred from the OCI distribution routes (as distribution itself does, the
@@ -158,85 +126,36 @@ const ROUTE_ACTIONS = new Map([
  * catalog route, or when the name is doubtful.
  */
 export function scopesForRequest(url: string | URL, method: string): string[] {
-  let u: URL;
+  const m = method.toUpperCase();
+  // Any failure (a URL that does not parse, a name that does not decode) means no scope: better than a guess.
   try {
     // A base lets a bare path through; an absolute URL ignores it.
-    u = typeof url === 'string' ? new URL(url, 'http://registry.invalid') : url;
+    const u = typeof url === 'string' ? new URL(url, 'http://registry.invalid') : url;
+    if (/(^|\/)v2\/_catalog$/.test(u.pathname)) return ['registry:catalog:*'];
+    const route = ROUTE.exec(u.pathname);
+    const actions = ROUTE_ACTIONS[m];
+    if (!route || !actions) return [];
+    // The first `v2` segment starts the name: a proxy prefix (`/proxy/v2/…`) works, and so does a repository
+    // named `v2` (`/v2/v2/manifests/x`). A later `v2` inside a doubtful name must not rescue it.
+    const head = route[1]!.split('/');
+    const start = head.indexOf('v2') + 1;
+    const name = start > 0 && repositoryName(head.slice(start).map((c) => decodeURIComponent(c)));
+    if (!name) return [];
+    const scopes = [`repository:${name}:${actions}`];
+    // Cross-repository mount: POST …/blobs/uploads/?mount=<digest>&from=<other> also reads <other>.
+    const from = u.searchParams.getAll('from'); // already decoded
+    const source = route[2] && m === 'POST' && u.searchParams.has('mount') && from.length === 1 && repositoryName(from[0]!.split('/'));
+    if (source) scopes.push(`repository:${source}:pull`);
+    return mergeScopes(scopes);
   } catch {
     return [];
   }
-  const segments = u.pathname.split('/');
-  // The first `v2` segment that starts a route wins: a proxy prefix (`/proxy/v2/…`) works, and so does a
-  // repository named `v2` (`/v2/v2/manifests/x`).
-  for (let i = 0; i < segments.length; i++) {
-    if (segments[i] !== 'v2') continue;
-    const route = matchRoute(segments.slice(i + 1));
-    // A route whose name is doubtful names no repository: a later `v2` inside that name must not rescue it.
-    if (route === 'invalid') return [];
-    if (route) return routeScopes(route, u, method);
-  }
-  return [];
-}
-
-type Route = { kind: 'catalog' } | { kind: 'repository'; name: string; upload: boolean };
-
-/** The route after a `v2` segment; `invalid` when its shape matches but its name is not a repository name. */
-function matchRoute(rest: string[]): Route | 'invalid' | undefined {
-  const n = rest.length;
-  if (n === 1 && rest[0] === '_catalog') return { kind: 'catalog' };
-  const at = (k: number): string | undefined => rest[n - k];
-  // Routes are recognised by their fixed tail, so name components may themselves be `manifests`, `blobs`…
-  let nameLength = -1;
-  let upload = false;
-  if (at(3) === 'blobs' && at(2) === 'uploads') {
-    nameLength = n - 3; // blobs/uploads/ and blobs/uploads/<uuid>
-    upload = true;
-  } else if (at(2) === 'blobs' && at(1) === 'uploads') {
-    nameLength = n - 2; // blobs/uploads without the trailing slash
-    upload = true;
-  } else if (at(2) === 'tags' && at(1) === 'list') {
-    nameLength = n - 2;
-  } else if ((at(2) === 'manifests' || at(2) === 'blobs' || at(2) === 'referrers') && at(1)) {
-    nameLength = n - 2;
-  }
-  if (nameLength < 1) return undefined;
-  const name = repositoryName(rest.slice(0, nameLength), true);
-  return name === undefined ? 'invalid' : { kind: 'repository', name, upload };
 }
 
 /**
- * Joins path components into a repository name, percent-decoding them when asked. Undefined (no scope) when
- * a component is empty, undecodable, or decodes to `/` or whitespace: better no guess than another repository.
+ * Joins components into a repository name; falsy when there are none, or one is empty or holds `/`, whitespace
+ * or a control character: no scope is better than another repository's.
  */
-function repositoryName(components: readonly string[], decode: boolean): string | undefined {
-  const out: string[] = [];
-  for (const c of components) {
-    let d = c;
-    if (decode) {
-      try {
-        d = decodeURIComponent(c);
-      } catch {
-        return undefined;
-      }
-    }
-    if (d === '' || d.includes('/') || hasSpaceOrControl(d)) return undefined;
-    out.push(d);
-  }
-  return out.join('/');
-}
-
-function routeScopes(route: Route, u: URL, method: string): string[] {
-  if (route.kind === 'catalog') return ['registry:catalog:*'];
-  const m = method.toUpperCase();
-  const actions = ROUTE_ACTIONS.get(m);
-  if (!actions) return [];
-  const scopes = [`repository:${route.name}:${actions}`];
-  // Cross-repository mount: POST …/blobs/uploads/?mount=<digest>&from=<other> also reads <other>.
-  if (route.upload && m === 'POST' && u.searchParams.has('mount')) {
-    const from = u.searchParams.getAll('from');
-    // searchParams values are already decoded.
-    const fromName = from.length === 1 && from[0] ? repositoryName(from[0].split('/'), false) : undefined;
-    if (fromName !== undefined) scopes.push(`repository:${fromName}:pull`);
-  }
-  return mergeScopes(scopes);
+function repositoryName(components: string[]): string | false {
+  return components.every((c) => c && !/[\0- /\x7f]/.test(c)) && components.join('/');
 }
