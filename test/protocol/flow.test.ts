@@ -60,6 +60,27 @@ describe('round trips', () => {
     expect(seen.events.filter((e) => e.type === 'token' && e.source === 'fetched')).toHaveLength(1);
   });
 
+  it('N concurrent first requests to a registry without auth cost N requests, and only the first waits', async () => {
+    let inFlight = 0;
+    let most = 0;
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        return new HttpResponse('open');
+      }),
+    );
+    const authFetch = createAuthFetch();
+    const n = 20;
+    const responses = await Promise.all(Array.from({ length: n }, (_, i) => authFetch(manifest(`team/app${i}`))));
+    expect(responses.map((r) => r.status)).toEqual(Array(n).fill(200));
+    expect(recorded).toHaveLength(n);
+    expect(recorded.every((r) => !r.headers.authorization)).toBe(true);
+    // The first request is the probe; the others wait for it, then go together rather than one by one.
+    expect(most).toBe(n - 1);
+  });
+
   it('a token is replaced before it expires: crossing expiry costs a token fetch and no 401', async () => {
     fakeRegistry({ expiresIn: 60 });
     let clock = Date.parse('2026-01-01T00:00:00Z');
