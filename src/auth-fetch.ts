@@ -113,6 +113,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     }
   };
 
+  /** The configured challenge for a registry (own keys only: a host may be called `constructor`). */
+  const hintFor = (registry: string) => (Object.hasOwn(challenges, registry) ? challenges[registry] : undefined);
   const allowInsecure = (registry: string) => insecure === true || (Array.isArray(insecure) && insecure.includes(registry));
 
   /** Learn a registry's auth from a challenge (remembered for later requests); returns it. */
@@ -140,7 +142,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
 
   /** The challenge a 401 carries (or the configured one), or undefined when there is none to answer. */
   function challengeOf(response: Response, registry: string): Challenge | undefined {
-    const header = response.headers.get('www-authenticate')?.trim() || challenges[registry];
+    const header = response.headers.get('www-authenticate')?.trim() || hintFor(registry);
     if (header) return selectChallenge(parseChallenges(header));
     if (isBrowser) {
       throw new OciAuthError(
@@ -255,7 +257,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     const { inferred, needed } = scopesFor(registry, out.url, out.method);
 
     let auth = registries.get(registry);
-    const hint = !auth && challenges[registry];
+    const hint = !auth && hintFor(registry);
     if (hint) {
       const challenge = selectChallenge(parseChallenges(hint));
       auth = challenge && remember(registry, out.url, challenge);

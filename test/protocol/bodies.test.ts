@@ -99,6 +99,25 @@ describe('stream bodies are never sent twice', () => {
     expect(res.status).toBe(200);
     expect(trace()).toEqual([`GET ${tokenUrl}`, `POST ${upload} Bearer`]);
   });
+
+  it('the challenges option is read by own key only: a registry host named like an Object method is unaffected', async () => {
+    const host = 'https://constructor';
+    server.use(
+      http.get(`${host}/v2/*`, ({ request }) =>
+        request.headers.get('authorization') === 'Bearer t'
+          ? new HttpResponse('ok')
+          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } }),
+      ),
+      http.get(REALM, () => HttpResponse.json({ token: 't' })),
+    );
+    const res = await createAuthFetch()(`${host}/v2/team/app/manifests/latest`);
+    expect(res.status).toBe(200);
+    expect(trace()).toEqual([
+      `GET ${host}/v2/team/app/manifests/latest`,
+      `GET ${REALM}?scope=${encodeURIComponent('repository:team/app:pull')}`,
+      `GET ${host}/v2/team/app/manifests/latest Bearer`,
+    ]);
+  });
 });
 
 describe('malformed challenges', () => {
