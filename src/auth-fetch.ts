@@ -70,7 +70,8 @@ interface Authorization {
 }
 
 export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
-  const { credentials, onEvent, challenges = {}, allowInsecureRealm: insecure, now = Date.now } = options;
+  const { credentials, onEvent, allowInsecureRealm: insecure, now = Date.now } = options;
+  const challenges = options.challenges ?? {};
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const extraScopes = mergeScopes(options.scopes);
   const tokens = createTokenManager({
@@ -103,11 +104,10 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     return scopes;
   };
 
-  /** Reports an event without its undefined fields; a throwing listener must not break requests. */
+  /** Reports an event (without its undefined fields); a throwing listener must not break requests. */
   const emit = (event: AuthEvent) => {
-    for (const name in event) if ((event as Record<string, unknown>)[name] === undefined) delete (event as Record<string, unknown>)[name];
     try {
-      onEvent?.(event);
+      onEvent?.(defined(event));
     } catch {
       // ignored
     }
@@ -168,7 +168,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     // own copy of `scopes`, which may be the memoised array.
     const credential =
       typeof credentials === 'function'
-        ? await resolveCredential(credentials, { registry, realm: realm?.href, service, scopes: [...scopes] })
+        ? await resolveCredential(credentials, defined({ registry, realm: realm?.href, service, scopes: [...scopes] }))
         : credentials;
     if (credential && 'accessToken' in credential) return { header: `Bearer ${credential.accessToken}` };
     if (!realm) {
@@ -222,7 +222,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   /** One GET /v2/ to learn the registry's auth before a body that cannot be sent twice. */
   async function probe(registry: string, url: URL, signal: AbortSignal | null | undefined): Promise<RegistryAuth | undefined> {
     const v2 = url.pathname.indexOf('/v2/');
-    const response = await fetchImpl(new URL(url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4))), { method: 'GET', signal });
+    const response = await fetchImpl(new URL(url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4))), defined({ method: 'GET', signal }));
     await discard(response);
     const challenge = response.status === 401 ? challengeOf(response, registry) : undefined;
     const auth = challenge && remember(registry, url, challenge);
@@ -316,6 +316,12 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     });
     return send(out, retry.header);
   };
+}
+
+/** The object without its undefined fields: optional fields are absent, as the types document, not undefined. */
+function defined<T extends object>(object: T): T {
+  for (const name in object) if (object[name] === undefined) delete object[name];
+  return object;
 }
 
 /** Request fields carried over when the input is a Request. */

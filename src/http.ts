@@ -7,7 +7,9 @@ export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promis
 const MAX_REDIRECTS = 20;
 
 /** Browsers hide redirect targets (`opaqueredirect`) and strip Authorization across origins themselves. */
-export const isBrowser: boolean = 'document' in globalThis || 'importScripts' in globalThis;
+export const isBrowser: boolean =
+  typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
+  typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
 
 export const noop = () => {};
 
@@ -41,14 +43,15 @@ export class BodyTooLargeError extends Error {
 
 /** Read a whole body, giving up past `maxBytes` (token endpoints, error pages and manifests can be huge). */
 export async function readBytesLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
+  // The reader holds the body: cancelling through it is what closes the connection.
+  const reader = response.body?.getReader();
   const tooLarge = async () => {
-    await discard(response);
+    await reader?.cancel().catch(noop);
     throw new BodyTooLargeError(maxBytes);
   };
   if (Number(response.headers.get('content-length')) > maxBytes) await tooLarge();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = response.body?.getReader();
   for (;;) {
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;

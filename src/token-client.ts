@@ -50,7 +50,8 @@ export interface TokenGrant {
 interface Answer {
   status: number;
   headers: Headers;
-  body: string;
+  /** Absent when the answer only leads to a fallback or a retry: its body is discarded unread. */
+  body?: string;
   /** When the request was sent: the conservative start of a token's life. */
   started: number;
 }
@@ -78,8 +79,11 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
   const fail = (code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT', message: string, extra?: object) =>
     new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...extra });
 
-  /** One request to the realm, its body read within the timeout; network failures become typed errors. */
-  async function exchange(url: URL, init: RequestInit, secretBody?: boolean): Promise<Answer> {
+  /**
+   * One request to the realm, its body read within the timeout unless `unread` says the answer only leads to a
+   * fallback or a retry; network failures become typed errors.
+   */
+  async function exchange(url: URL, init: RequestInit, secretBody: boolean, unread: (r: Response) => boolean): Promise<Answer> {
     const signal = AbortSignal.timeout(options.tokenTimeoutMs);
     const started = options.now();
     let status: number | undefined;
@@ -87,11 +91,16 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
       const response = await fetchFollowingRedirects(
         options.fetch,
         url,
-        { ...init, signal, credentials: options.realmCredentials },
+        { ...init, signal, ...(options.realmCredentials && { credentials: options.realmCredentials }) },
         secretBody,
       );
       status = response.status;
-      return { status, headers: response.headers, body: await readTextLimited(response, options.maxTokenResponseBytes), started };
+      const { headers } = response;
+      if (unread(response)) {
+        await discard(response);
+        return { status, headers, started };
+      }
+      return { status, headers, body: await readTextLimited(response, options.maxTokenResponseBytes), started };
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         throw new TokenResponseError(
@@ -103,10 +112,9 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
       if (signal.aborted) {
         throw fail('TOKEN_TIMEOUT', `did not answer within ${options.tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`, { status });
       }
-      const cause = String((error as Error)?.cause ?? error).slice(0, 200);
       const failure = fail(
         'TOKEN_REQUEST_FAILED',
-        `${status === undefined ? 'could not be reached' : 'broke off while answering'} (${cause}). ` +
+        `${status === undefined ? 'could not be reached' : 'broke off while answering'} (${causeOf(error)}). ` +
           `Check the network and DNS.${corsHint(realm, options.realmCredentials)}`,
         { status, cause: error },
       );
@@ -116,7 +124,7 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
   }
 
   /** The token in a realm's answer, or a typed error that says what the realm said. */
-  function grantFrom(answer: Answer): TokenResult {
+  function grantFrom(answer: Required<Answer>): TokenResult {
     const { status, body } = answer;
     const secrets = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken];
     if (status >= 300 && status < 400) {
@@ -167,16 +175,17 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
     if (req.service !== undefined) form.set('service', req.service);
     form.set('client_id', options.clientId);
     if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
-    const answer = await exchange(
+    // Real servers (GCR, ACR, Artifactory, plain distribution) say "no OAuth2 POST here" with these: use GET.
+    const { status, headers, body, started } = await exchange(
       realm,
       { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() },
       true,
+      (r) => [400, 401, 404, 405].includes(r.status),
     );
-    // Real servers (GCR, ACR, Artifactory, plain distribution) say "no OAuth2 POST here" with these: use GET.
-    if (![400, 401, 404, 405].includes(answer.status)) {
-      return { result: grantFrom(answer), grant: refreshToken !== undefined ? 'refresh_token' : 'password' };
+    if (body !== undefined) {
+      return { result: grantFrom({ status, headers, body, started }), grant: refreshToken !== undefined ? 'refresh_token' : 'password' };
     }
-    return { ...(await viaGet()), postUnsupported: answer.status === 404 || answer.status === 405 };
+    return { ...(await viaGet()), postUnsupported: status === 404 || status === 405 };
   }
   return viaGet();
 
@@ -193,13 +202,21 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
         : undefined;
     const grant = authorization ? 'basic' : 'anonymous';
     for (let attempt = 0; ; attempt++) {
+      // Worth another try: a transient status with a Retry-After we are willing to wait for.
+      const retryAfter = (r: Response) =>
+        attempt < options.tokenRetries && [429, 500, 502, 503, 504].includes(r.status)
+          ? retryDelay(r.headers.get('retry-after'), attempt)
+          : undefined;
       let delay: number | undefined;
       try {
-        const answer = await exchange(url, { method: 'GET', headers: authorization ? { authorization } : {} });
-        if (attempt < options.tokenRetries && [429, 500, 502, 503, 504].includes(answer.status)) {
-          delay = retryDelay(answer.headers.get('retry-after'), attempt);
-        }
-        if (delay === undefined) return { result: grantFrom(answer), grant };
+        const { status, headers, body, started } = await exchange(
+          url,
+          { method: 'GET', headers: authorization ? { authorization } : {} },
+          false,
+          (r) => retryAfter(r) !== undefined,
+        );
+        if (body !== undefined) return { result: grantFrom({ status, headers, body, started }), grant };
+        delay = retryDelay(headers.get('retry-after'), attempt);
       } catch (error) {
         if (attempt >= options.tokenRetries || !transient.has(error as object)) throw error;
         delay = retryDelay(null, attempt);
@@ -230,14 +247,25 @@ function corsHint(realm: URL, realmCredentials: RequestCredentials | undefined):
   );
 }
 
-/** Error code and message in any of the shapes token servers use (distribution, OAuth2, Docker Hub, plain). */
+/** What a failed fetch says happened, without trusting its shape. */
+function causeOf(error: unknown): string {
+  const e = error as { message?: unknown; cause?: { message?: unknown } } | undefined;
+  const text = e?.cause?.message ?? e?.message;
+  return typeof text === 'string' ? text.slice(0, 200) : 'unknown error';
+}
+
+/**
+ * Error code and message in any of the shapes token servers use: distribution's `errors[0]`, OAuth2's `error`
+ * and `error_description`, Docker Hub's `details`, a plain `message`; else the text itself, unless it is HTML.
+ */
 function serverError(body: string, contentType: string | null): [code?: string, message?: string] {
   const text = (value: unknown) => (typeof value === 'string' && value ? value.slice(0, 500) : undefined);
   try {
     const json = JSON.parse(body);
-    const e = json.errors?.[0] ?? json;
-    const found: [string?, string?] = [text(e.code) ?? text(e.error), text(e.message) ?? text(e.error_description) ?? text(e.details)];
-    if (found[0] || found[1]) return found;
+    if (json && typeof json === 'object') {
+      const e = json.errors?.[0] ?? json;
+      return [text(e.code) ?? text(e.error), text(e.error_description) ?? text(e.details) ?? text(e.message)];
+    }
   } catch {
     // not JSON
   }

@@ -42,8 +42,8 @@ const resourceOf = (scope: string) => scope.slice(0, scope.lastIndexOf(':'));
 export function createTokenManager(options: TokenManagerOptions) {
   const cache = options.cache ?? new MemoryTokenCache();
   const inFlight = new Map<string, Promise<{ cached: CachedToken; grant: GrantKind }>>();
-  /** realm+service+identity+resource -> key of the newest token whose grant names that resource. */
-  const coverIndex = new Map<string, string>();
+  /** realm+service+identity+resource -> keys of the (up to 4) newest tokens whose grant names that resource. */
+  const coverIndex = new Map<string, string[]>();
   /** Refresh tokens that realms handed out, per realm+service+identity. */
   const refreshTokens = new Map<string, string>();
   /** Realms that answered POST with 404/405: go straight to GET next time. */
@@ -74,8 +74,9 @@ export function createTokenManager(options: TokenManagerOptions) {
     await cache.set(key, cached);
     for (const scope of scopes) {
       const indexKey = `${base}\n${resourceOf(scope)}`;
+      const keys = [key, ...(coverIndex.get(indexKey) ?? []).filter((k) => k !== key)].slice(0, 4);
       coverIndex.delete(indexKey); // re-insert: Map order doubles as LRU order
-      coverIndex.set(indexKey, key);
+      coverIndex.set(indexKey, keys);
       if (coverIndex.size > MAX_INDEX_ENTRIES) coverIndex.delete(coverIndex.keys().next().value!);
     }
     return { cached, grant: grant.grant };
@@ -93,10 +94,12 @@ export function createTokenManager(options: TokenManagerOptions) {
         return { token: exact.token, key, expiresAt: exact.expiresAt, source: 'cache' };
       }
       // A token for other scopes whose grant covers every needed scope (a push token serves a pull).
-      const coveringKey = need.rejected === undefined && need.scopes[0] ? coverIndex.get(`${base}\n${resourceOf(need.scopes[0])}`) : undefined;
-      const covering = coveringKey ? await cache.get(coveringKey) : undefined;
-      if (usable(covering) && scopesCover(covering.scopes, need.scopes)) {
-        return { token: covering.token, key: coveringKey!, expiresAt: covering.expiresAt, source: 'cache' };
+      const candidates = need.rejected === undefined && need.scopes[0] ? coverIndex.get(`${base}\n${resourceOf(need.scopes[0])}`) : undefined;
+      for (const candidate of candidates ?? []) {
+        const covering = await cache.get(candidate);
+        if (usable(covering) && scopesCover(covering.scopes, need.scopes)) {
+          return { token: covering.token, key: candidate, expiresAt: covering.expiresAt, source: 'cache' };
+        }
       }
 
       let flight = inFlight.get(key);

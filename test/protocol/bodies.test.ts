@@ -100,6 +100,12 @@ describe('stream bodies are never sent twice', () => {
     expect(trace()).toEqual([`GET ${tokenUrl}`, `POST ${upload} Bearer`]);
   });
 
+  it('challenges: null is the same as no challenges', async () => {
+    fakeRegistry({ expiresIn: 300 });
+    const res = await createAuthFetch({ challenges: null as unknown as undefined })(`${REGISTRY}/v2/team/app/manifests/latest`);
+    expect(res.status).toBe(200);
+  });
+
   it('the challenges option is read by own key only: a registry host named like an Object method is unaffected', async () => {
     const host = 'https://constructor';
     server.use(

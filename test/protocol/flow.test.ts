@@ -124,6 +124,16 @@ describe('round trips', () => {
     expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
   });
 
+  it('a newer token that does not cover a request does not hide an older one that does', async () => {
+    fakeRegistry({ expiresIn: 300, requires: (method) => (method === 'DELETE' ? 'delete' : method === 'GET' ? 'pull' : 'pull,push') });
+    const authFetch = createAuthFetch();
+    await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' }); // token 1: pull,push
+    await authFetch(manifest('team/app'), { method: 'DELETE' }); // token 2: delete, the newest for team/app
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // token 1 still covers a pull
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+  });
+
   it('respects a narrower grant: a token is reused only for what the server granted', async () => {
     // The mount asks for base:pull too, which the token server refuses when asked together with the push.
     fakeRegistry({
@@ -261,6 +271,25 @@ describe('credentials', () => {
     expect(contexts).toEqual([
       { registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'] },
     ]);
+  });
+
+  it("leaves out what the provider's context does not know (a Basic registry has no realm or service)", async () => {
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, ({ request }) =>
+        request.headers.get('authorization') === basic('alice', PASSWORD)
+          ? new HttpResponse('ok')
+          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } }),
+      ),
+    );
+    const contexts: object[] = [];
+    const authFetch = createAuthFetch({
+      credentials: (ctx) => {
+        contexts.push(ctx);
+        return { username: 'alice', password: PASSWORD };
+      },
+    });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(contexts.map((ctx) => Object.keys(ctx).sort())).toEqual([['registry', 'scopes']]);
   });
 
   it('keeps tokens of different credentials apart', async () => {

@@ -101,6 +101,38 @@ describe('OAuth2 POST and refresh tokens', () => {
   }
 });
 
+describe('answers that only lead to a fallback or a retry are not read', () => {
+  const big = 'x'.repeat(5_000); // over the maxTokenResponseBytes below
+
+  it('a POST answered 405 with a body over the size bound still falls back to GET', async () => {
+    let n = 0;
+    const fake = fakeRegistry({
+      tokenResponse: (req) => {
+        if (req.method === 'POST') return new HttpResponse(big, { status: 405 });
+        fake.tokens.set(`tok-${++n}`, new URL(req.url).searchParams.getAll('scope'));
+        return HttpResponse.json({ token: `tok-${n}` });
+      },
+    });
+    const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH }, maxTokenResponseBytes: 1000 });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(trace().filter((line) => line.includes(REALM)).map((line) => line.split(' ')[0])).toEqual(['POST', 'GET']);
+  });
+
+  it('a GET answered 503 with a body over the size bound is retried, not reported as an invalid answer', async () => {
+    let n = 0;
+    const fake = fakeRegistry({
+      tokenResponse: (req) => {
+        if (++n === 1) return new HttpResponse(big, { status: 503, headers: { 'retry-after': '0' } });
+        fake.tokens.set(`tok-${n}`, new URL(req.url).searchParams.getAll('scope'));
+        return HttpResponse.json({ token: `tok-${n}` });
+      },
+    });
+    const authFetch = createAuthFetch({ maxTokenResponseBytes: 1000 });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(2);
+  });
+});
+
 describe('token responses', () => {
   const cases: Array<[string, () => Response, string, RegExp]> = [
     ['a body that is not JSON', () => new Response('{oops', { status: 200 }), 'TOKEN_RESPONSE_INVALID', /not JSON/],
