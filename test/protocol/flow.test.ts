@@ -2,7 +2,7 @@
 
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { createAuthFetch } from '../../src/index.ts';
+import { createAuthFetch, CredentialProviderError } from '../../src/index.ts';
 import { fakeRegistry, REALM, REGISTRY } from '../support/fake-registry.ts';
 import { basic, bearer, recorded, server, trace, useMsw } from '../support/msw.ts';
 import { Observed, PASSWORD } from '../support/secrets.ts';
@@ -290,6 +290,30 @@ describe('credentials', () => {
     });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(contexts.map((ctx) => Object.keys(ctx).sort())).toEqual([['registry', 'scopes']]);
+  });
+
+  it("a provider can withhold credentials from a realm off the registry's domain (docs/security.md recipe)", async () => {
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, () =>
+        new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: 'https://auth.elsewhere.example/token' }) } }),
+      ),
+    );
+    // The recipe: compare the last two labels of the realm's host and the registry's host.
+    const site = (host: string) => host.replace(/:\d+$/, '').split('.').slice(-2).join('.');
+    const authFetch = createAuthFetch({
+      credentials: ({ registry, realm }) => {
+        if (realm !== undefined && site(new URL(realm).host) !== site(registry)) {
+          throw new CredentialProviderError(`The realm ${realm} is not on ${registry}'s domain: credentials withheld.`, registry);
+        }
+        return { username: 'alice', password: PASSWORD };
+      },
+    });
+    const error = await new Observed().catch(authFetch(manifest('team/app')));
+    expect(error).toBeInstanceOf(CredentialProviderError);
+    expect((error as Error).message).toBe(
+      "The realm https://auth.elsewhere.example/token is not on registry.test's domain: credentials withheld.",
+    );
+    expect(trace()).toEqual([`GET ${manifest('team/app')}`]); // the realm was never asked
   });
 
   it('keeps tokens of different credentials apart', async () => {
