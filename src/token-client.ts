@@ -76,6 +76,16 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
       where,
     );
   }
+  // docker's GET sends Basic: the user's own password wins over a refresh token, so that a GET after a refused
+  // refresh grant still works.
+  const authorization = password
+    ? basicAuthorization(password.username, password.password)
+    : refreshToken !== undefined
+      ? basicAuthorization((credential as RefreshTokenCredential | undefined)?.username || '<token>', refreshToken)
+      : undefined;
+  // What a server might echo back: each secret as sent, URL-encoded (a form), and the Basic value.
+  const sent = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken];
+  const secrets = [...sent, ...sent.map((secret) => secret && encodeURIComponent(secret)), authorization?.slice(6)];
   const fail = (code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT', message: string, extra?: object) =>
     new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...extra });
 
@@ -126,7 +136,6 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
   /** The token in a realm's answer, or a typed error that says what the realm said. */
   function grantFrom(answer: Required<Answer>): TokenResult {
     const { status, body } = answer;
-    const secrets = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken];
     if (status >= 300 && status < 400) {
       throw fail(
         'TOKEN_REQUEST_FAILED',
@@ -194,12 +203,6 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
     const url = new URL(realm);
     if (req.service !== undefined) url.searchParams.set('service', req.service);
     for (const scope of req.scopes) url.searchParams.append('scope', scope);
-    // The user's own password wins over a refresh token: a GET after a refused refresh grant must still work.
-    const authorization = password
-      ? basicAuthorization(password.username, password.password)
-      : refreshToken !== undefined
-        ? basicAuthorization((credential as RefreshTokenCredential | undefined)?.username || '<token>', refreshToken)
-        : undefined;
     const grant = authorization ? 'basic' : 'anonymous';
     for (let attempt = 0; ; attempt++) {
       // Worth another try: a transient status with a Retry-After we are willing to wait for.

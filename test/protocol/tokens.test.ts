@@ -172,6 +172,15 @@ describe('token responses', () => {
     seen.expectNoSecrets();
   });
 
+  it('redacts the Basic value and a URL-encoded password a server echoes', async () => {
+    const password = 'p@ss word/+';
+    realm(({ request }) => new HttpResponse(`denied: ${request.headers.get('authorization')} ${encodeURIComponent(password)}`, { status: 401 }));
+    const seen = new Observed();
+    const error = await seen.catch(createAuthFetch({ credentials: { username: 'alice', password } })(manifest('team/app')));
+    expect((error as Error).message).toContain('denied: Basic [redacted] [redacted]');
+    expect((error as TokenRequestError).serverMessage).toBe('denied: Basic [redacted] [redacted]');
+  });
+
   it('a realm that hangs past tokenTimeoutMs ends in TOKEN_TIMEOUT', async () => {
     realm(() => new Promise<Response>(() => {}));
     const seen = new Observed();
