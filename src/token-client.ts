@@ -83,9 +83,10 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
     : refreshToken !== undefined
       ? basicAuthorization((credential as RefreshTokenCredential | undefined)?.username || '<token>', refreshToken)
       : undefined;
-  // What a server might echo back: each secret as sent, URL-encoded (a form), and the Basic value.
-  const sent = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken];
-  const secrets = [...sent, ...sent.map((secret) => secret && encodeURIComponent(secret)), authorization?.slice(6)];
+  // What a server might echo back: each secret as is, URL-encoded, form-encoded, and the Basic value.
+  const secrets = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken]
+    .flatMap((secret) => (secret ? [secret, encodeURIComponent(secret), new URLSearchParams({ secret }).toString().slice(7)] : []))
+    .concat(authorization?.slice(6) ?? []);
   const fail = (code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT', message: string, extra?: object) =>
     new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...extra });
 

@@ -172,13 +172,16 @@ describe('token responses', () => {
     seen.expectNoSecrets();
   });
 
-  it('redacts the Basic value and a URL-encoded password a server echoes', async () => {
+  it('redacts the Basic value and a URL- or form-encoded password a server echoes', async () => {
     const password = 'p@ss word/+';
-    realm(({ request }) => new HttpResponse(`denied: ${request.headers.get('authorization')} ${encodeURIComponent(password)}`, { status: 401 }));
+    const formEncoded = new URLSearchParams({ password }).toString().slice('password='.length);
+    realm(({ request }) =>
+      new HttpResponse(`denied: ${request.headers.get('authorization')} ${encodeURIComponent(password)} ${formEncoded}`, { status: 401 }),
+    );
     const seen = new Observed();
     const error = await seen.catch(createAuthFetch({ credentials: { username: 'alice', password } })(manifest('team/app')));
-    expect((error as Error).message).toContain('denied: Basic [redacted] [redacted]');
-    expect((error as TokenRequestError).serverMessage).toBe('denied: Basic [redacted] [redacted]');
+    expect((error as Error).message).toContain('denied: Basic [redacted] [redacted] [redacted]');
+    expect((error as TokenRequestError).serverMessage).toBe('denied: Basic [redacted] [redacted] [redacted]');
   });
 
   it('a realm that hangs past tokenTimeoutMs ends in TOKEN_TIMEOUT', async () => {
