@@ -5,7 +5,7 @@ import { resolveCredential } from './credentials.ts';
 import type { CredentialsOption } from './credentials.ts';
 import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
-import { discard, fetchFollowingRedirects, isBrowser, isSecureForSecrets, noop } from './http.ts';
+import { discard, fetchFollowingRedirects, isBrowser, isSecureForSecrets } from './http.ts';
 import { LearnedActions } from './learned-actions.ts';
 import type { FetchLike } from './http.ts';
 import { mergeScopes, scopesForRequest } from './scope.ts';
@@ -87,8 +87,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     now,
   });
   const registries = new Map<string, RegistryAuth>();
-  /** Registries whose first request is in flight: others wait for what it learns. */
-  const discoveries = new Map<string, Promise<void>>();
+  /** Registries whose first request is in flight: others wait for what it learns (true: the registry answered). */
+  const discoveries = new Map<string, Promise<boolean>>();
   const learned = new LearnedActions();
   /** Scopes per request shape: parsing and merging them is most of the warm path's own cost. */
   const scopeMemo = new Map<string, { inferred: string[]; needed: string[] }>();
@@ -238,7 +238,10 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       return registries.get(registry);
     }
     const run = learn();
-    const settled = run.then(noop, noop);
+    const settled = run.then(
+      () => true,
+      () => false,
+    );
     discoveries.set(registry, settled);
     try {
       return await run;
@@ -264,14 +267,13 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     }
     // Another request is meeting this registry for the first time: wait for what it learns.
     const pending = !auth && discoveries.get(registry);
-    if (pending) {
-      await abortable(pending, signal);
-      auth = registries.get(registry);
-    }
+    const answered = pending && (await abortable(pending, signal));
+    if (pending) auth = registries.get(registry);
     let response: Response | undefined;
     let sent: Authorization | undefined;
     // First contact: a request whose body can be sent twice is itself the probe; a stream waits for GET /v2/.
-    if (!auth && (!pending || !out.replayable)) {
+    // After a discovery that the registry answered without a challenge, the waiters just go (an open registry).
+    if (!auth && !(answered && out.replayable)) {
       auth = await shareDiscovery(registry, async () => {
         if (!out.replayable) return probe(registry, out.url, signal);
         const first = await send(out);

@@ -81,6 +81,24 @@ describe('round trips', () => {
     expect(most).toBe(n - 1);
   });
 
+  it('when the first request to a registry fails, one waiter takes over the discovery: still one 401', async () => {
+    fakeRegistry({ expiresIn: 300 });
+    let first = true;
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, () => {
+        if (!first) return undefined; // to the fake registry
+        first = false;
+        return HttpResponse.error();
+      }),
+    );
+    const authFetch = createAuthFetch();
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => authFetch(manifest('team/app'))));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.status : 'failed'))).toEqual(['failed', 200, 200, 200, 200]);
+    const registryAnswers = recorded.filter((r) => r.url.startsWith(REGISTRY));
+    expect(registryAnswers.filter((r) => !r.headers.authorization)).toHaveLength(2); // the failed one and one 401
+    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
+  });
+
   it('a token is replaced before it expires: crossing expiry costs a token fetch and no 401', async () => {
     fakeRegistry({ expiresIn: 60 });
     let clock = Date.parse('2026-01-01T00:00:00Z');
