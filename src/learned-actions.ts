@@ -28,8 +28,9 @@ export class LearnedActions {
       if (!implied || implied.actions.includes('*')) continue;
       const missing = asked.actions.filter((a) => !implied.actions.includes(a));
       if (missing.length === 0) continue;
-      this.#extra.set(key, new Set([...(this.#extra.get(key) ?? []), ...missing]));
-      changed = true;
+      const known = this.#extra.get(key) ?? new Set();
+      changed ||= missing.some((action) => !known.has(action));
+      this.#extra.set(key, new Set([...known, ...missing]));
     }
     return changed;
   }
