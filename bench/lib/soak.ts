@@ -49,6 +49,9 @@ export interface SoakResult {
   /** The same against the SDK's documented refresh interval (lifetime minus a quarter). */
   tokenFetchesPerRefreshIntervalPerScope: number;
   maxTokenFetchesOneScope: number;
+  minTokenFetchesOneScope: number;
+  /** What any one scope's successful token fetches must lie within (see `tokenFetchBounds`). */
+  tokenFetchBounds: { least: number; most: number };
   heapSamples: { atMs: number; heapBytes: number }[];
   /** Heap after the first sample past warm-up vs the last one. */
   heapGrowthBytes: number;
@@ -60,6 +63,22 @@ const FAULTS: TokenFault[] = [
   { status: 503, body: 'upstream unavailable' },
   { status: 429, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', headers: { 'Retry-After': '0' } },
 ];
+
+/**
+ * How many successful token fetches one scope can take in `elapsedMs`, whatever the load. The reference signs
+ * `exp` in whole seconds, so a token lives between `lifetimeSec - 1` and `lifetimeSec` seconds from its issue.
+ * The SDK starts a replacement no earlier than three quarters of a token's life after it started the fetch
+ * (or on a 401, at `exp`), so fetch starts are at least 0.75 × (lifetimeSec - 1) s apart: more than `most` is
+ * a duplicate or premature fetch, however slow the machine. A token never outlives `lifetimeSec`, so a scope
+ * in use throughout needs at least `least`.
+ */
+export function tokenFetchBounds(elapsedMs: number, lifetimeSec: number): { least: number; most: number } {
+  const minimumGapMs = 0.75 * (lifetimeSec - 1) * 1000;
+  return {
+    least: Math.floor(elapsedMs / (lifetimeSec * 1000)),
+    most: minimumGapMs > 0 ? Math.floor(elapsedMs / minimumGapMs) + 1 : Infinity,
+  };
+}
 
 const USER = 'soak';
 /** Exported so that reports can be scanned for it. */
@@ -195,6 +214,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       tokenFetchesPerLifetimePerScope: s.ok / Math.max(1, s.perScope.size) / lifetimes,
       tokenFetchesPerRefreshIntervalPerScope: s.ok / Math.max(1, s.perScope.size) / (lifetimes / 0.75),
       maxTokenFetchesOneScope: Math.max(0, ...s.perScope.values()),
+      minTokenFetchesOneScope: Math.min(...s.perScope.values()),
+      tokenFetchBounds: tokenFetchBounds(elapsedMs, options.tokenLifetimeSec),
       heapSamples,
       heapGrowthBytes: last.heapBytes - warm.heapBytes,
     };

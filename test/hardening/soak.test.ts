@@ -1,9 +1,9 @@
 // The short soak (the 60 s one is `npm run soak`): 100 workers pulling for 8 s with 2-second tokens while 5% of
-// token requests fail. Counts only: no failed request, no 401 reaching a caller, about one token fetch per
-// refresh interval per scope, a flat heap, and no secret in any event or error.
+// token requests fail. Counts only: no failed request, no 401 reaching a caller, token fetches per scope within
+// what the token lifetimes allow, a flat heap, and no secret in any event or error.
 
 import { expect, it } from 'vitest';
-import { runSoak, SOAK_PASSWORD } from '../../bench/lib/soak.ts';
+import { runSoak, SOAK_PASSWORD, tokenFetchBounds } from '../../bench/lib/soak.ts';
 import { Observed } from '../support/secrets.ts';
 
 it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers', async () => {
@@ -30,10 +30,11 @@ it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers
   expect({ failed: result.failedRequests, saw401: result.callerSaw401, thrown: result.thrown }, why).toEqual({ failed: 0, saw401: 0, thrown: 0 });
   expect(result.injectedFailures, why).toBeGreaterThanOrEqual(1);
   expect(result.scopes, why).toBe(10);
-  // Tokens are replaced a quarter of their life early, so one fetch per 1.5 s per scope is the ideal; 401s from
-  // tokens the registry expires early (JWT exp has whole seconds) and the injected failures add a little.
-  expect(result.tokenFetchesPerRefreshIntervalPerScope, why).toBeGreaterThan(0.5);
-  expect(result.tokenFetchesPerRefreshIntervalPerScope, why).toBeLessThan(1.6);
+  // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): here 4 to 11. A shared
+  // fetch gone wrong (one per waiting worker) would be dozens; this holds however slow the machine is.
+  expect(result.tokenFetchBounds, why).toEqual(tokenFetchBounds(result.elapsedMs, 2));
+  expect(result.maxTokenFetchesOneScope, why).toBeLessThanOrEqual(result.tokenFetchBounds.most);
+  expect(result.minTokenFetchesOneScope, why).toBeGreaterThanOrEqual(result.tokenFetchBounds.least);
   expect(result.heapGrowthBytes, why).toBeLessThan(16 * 1024 * 1024);
   expect(bearers.size).toBeGreaterThan(10);
   seen.expectNoSecrets([SOAK_PASSWORD, ...bearers]);
