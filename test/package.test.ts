@@ -1,4 +1,5 @@
-// The packed tarball, installed into a fresh project, works from both `import` and `require()`.
+// The packed tarball, installed into a fresh project, works from both `import` and `require()`, and its
+// `oci-auth-fetch` command runs from node_modules/.bin.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -65,5 +66,17 @@ describe('packed package', () => {
       `const { createAuthFetch, createRegistryClient, parseChallenges, MemoryTokenCache } = require('oci-auth-fetch');\n(async () => {${body}})();`,
     );
     expect(result).toEqual({ status: 200, types: ['function', 'function'], ping: 200 });
+  });
+
+  it('installs the oci-auth-fetch command, which pulls through the chunks it shares with the library', async () => {
+    const url = `${registry.url}/v2/library/hello/manifests/latest`;
+    const bin = join(dir, 'node_modules', '.bin', 'oci-auth-fetch');
+    const { stdout } = await promisify(execFile)(bin, [url], {
+      cwd: dir,
+      encoding: 'utf8',
+      // No stored logins from this machine: an anonymous pull.
+      env: { PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`, HOME: dir, DOCKER_CONFIG: join(dir, 'no-docker') },
+    });
+    expect(JSON.parse(stdout).schemaVersion).toBe(2);
   });
 });
