@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The soak drives 100 workers against 2-second tokens: it gets a sequence group of its own, so it never shares
@@ -15,7 +15,7 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-output/vitest.json' },
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [SOAK], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, SOAK], sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'soak', include: [SOAK], sequence: { groupOrder: 1 } } },
     ],
   },

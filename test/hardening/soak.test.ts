@@ -30,8 +30,9 @@ it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers
   expect({ failed: result.failedRequests, saw401: result.callerSaw401, thrown: result.thrown }, why).toEqual({ failed: 0, saw401: 0, thrown: 0 });
   expect(result.injectedFailures, why).toBeGreaterThanOrEqual(1);
   expect(result.scopes, why).toBe(10);
-  // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): here 4 to 11. A shared
-  // fetch gone wrong (one per waiting worker) would be dozens; this holds however slow the machine is.
+  // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): here 4 to 11, or 12
+  // if the run took over 9 s. This holds however slow the machine is; a shared fetch gone wrong (one per waiting
+  // worker) is dozens.
   expect(result.tokenFetchBounds, why).toEqual(tokenFetchBounds(result.elapsedMs, 2));
   expect(result.maxTokenFetchesOneScope, why).toBeLessThanOrEqual(result.tokenFetchBounds.most);
   expect(result.minTokenFetchesOneScope, why).toBeGreaterThanOrEqual(result.tokenFetchBounds.least);
