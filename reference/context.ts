@@ -35,6 +35,10 @@ export interface Context {
   storageSecret: Buffer;
   tokenFault: { fault: TokenFault; remaining: number | undefined } | undefined;
   issued: number;
+  /** rejectTokensEarly: the share chosen, tokens chosen (jti -> uses left), and those already rejected. */
+  early: { share: number; afterUses: number; count: number; chosen: Map<string, number>; rejected: Set<string> };
+  /** Origin that manifest and blob reads are redirected to (a front for another registry). */
+  redirectTo: string | undefined;
 }
 
 export const nowSec = (ctx: Context): number => Math.floor(ctx.clock() / 1000);

@@ -82,6 +82,11 @@ export async function handleRegistryRequest(ctx: Context, req: IncomingMessage, 
   if (mounting) check.optional = [{ type: 'repository', name: from, actions: ['pull'] }];
   const granted = authorize(ctx, req, res, check);
   if (!granted) return;
+  if (ctx.redirectTo && (route.kind === 'manifest' || route.kind === 'blob') && (method === 'GET' || method === 'HEAD')) {
+    // A front for another registry (registry.k8s.io sends pulls to a regional registry this way).
+    res.writeHead(307, { Location: `${ctx.redirectTo}${url.pathname}${url.search}`, 'Content-Length': '0' });
+    return void res.end();
+  }
 
   switch (route.kind) {
     case 'manifest':

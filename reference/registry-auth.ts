@@ -71,12 +71,26 @@ function unauthorized(req: IncomingMessage, res: ServerResponse, challenge: stri
   return undefined;
 }
 
+/** rejectTokensEarly: a chosen token is refused once its uses are spent, as a stricter clock or a revocation would. */
+function rejectedEarly(ctx: Context, jti: string): boolean {
+  const left = ctx.early.chosen.get(jti);
+  if (left === undefined) return false;
+  if (left > 0) {
+    ctx.early.chosen.set(jti, left - 1);
+    return false;
+  }
+  ctx.early.rejected.add(jti);
+  return true;
+}
+
 function authorizeBearer(ctx: Context, req: IncomingMessage, res: ServerResponse, check: AccessCheck): Granted | undefined {
   const challengeScopes = [...check.needs, ...(check.optional ?? [])];
   const token = parseBearer(req.headers.authorization);
   if (token === undefined) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes), check.needs);
   const verified = verifyJwt(ctx.key, token, expectation(ctx));
-  if (!verified.ok) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes, 'invalid_token'), check.needs);
+  if (!verified.ok || rejectedEarly(ctx, verified.claims.jti)) {
+    return unauthorized(req, res, bearerChallenge(ctx, challengeScopes, 'invalid_token'), check.needs);
+  }
   const access = verified.claims.access;
   const ok = check.needs.every((n) => n.actions.every((a) => entriesAllow(access, n.type, n.name, a)));
   if (!ok) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes, 'insufficient_scope'), check.needs);

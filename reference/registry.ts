@@ -81,6 +81,8 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     storageSecret: randomBytes(32),
     tokenFault: undefined,
     issued: 0,
+    early: { share: 0, afterUses: 0, count: 0, chosen: new Map(), rejected: new Set() },
+    redirectTo: options.redirectTo === undefined ? undefined : new URL(options.redirectTo).origin,
   };
 
   const log: RequestLogEntry[] = [];
@@ -163,6 +165,12 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     },
     issuedTokens() {
       return ctx.issued;
+    },
+    rejectTokensEarly(share, afterUses = 0) {
+      Object.assign(ctx.early, { share, afterUses, count: 0 });
+    },
+    earlyRejections() {
+      return ctx.early.rejected.size;
     },
     async close() {
       await Promise.all([registry.server, tokenServer?.server, storageServer?.server].filter((s) => s !== undefined).map(closeServer));

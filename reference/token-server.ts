@@ -78,6 +78,7 @@ interface Issued {
 function issue(ctx: Context, user: string | undefined, access: AccessEntry[]): Issued {
   const issuedAtMs = ctx.clock();
   const iat = nowSec(ctx);
+  const jti = randomUUID();
   const token = signJwt(ctx.key, {
     iss: ctx.issuer,
     sub: user ?? '',
@@ -86,10 +87,15 @@ function issue(ctx: Context, user: string | undefined, access: AccessEntry[]): I
     exp: iat + ctx.tokenLifetimeSec - ctx.expiryLeewaySec,
     nbf: iat,
     iat,
-    jti: randomUUID(),
+    jti,
     access,
   });
   ctx.issued++;
+  const early = ctx.early;
+  if (early.share > 0 && Math.floor((early.count + 1) * early.share) > Math.floor(early.count * early.share)) {
+    early.chosen.set(jti, early.afterUses);
+  }
+  if (early.share > 0) early.count++;
   return { token, issuedAtMs, access };
 }
 

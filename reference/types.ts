@@ -53,6 +53,11 @@ export interface ReferenceRegistryOptions {
   mode?: 'distribution' | 'django-oci';
   /** Blob GETs answer 307 to a second "storage" server on another port. */
   blobRedirect?: boolean;
+  /**
+   * A front for another registry (an origin, e.g. a second reference registry's `url`): manifest and blob GET/HEAD
+   * requests that pass this registry's own access check answer 307 to the same path there.
+   */
+  redirectTo?: string;
   /** For browser tests: CORS on the registry, token and storage servers. */
   cors?: CorsOptions;
   /** ms epoch, for expiry tests (default Date.now). */
@@ -107,5 +112,14 @@ export interface ReferenceRegistry {
   failTokenEndpoint(fault: TokenFault | undefined, times?: number): void;
   /** Access tokens issued since the last clearLog. */
   issuedTokens(): number;
+  /**
+   * Reject a share of valid tokens early, as a registry with a stricter clock or a revocation list does: of the
+   * tokens issued from now on, `share` of them (every second one for 0.5) are accepted `afterUses` times (default
+   * 0), then answered `401 invalid_token`. Counting uses, not time, makes a test of it independent of load.
+   * `share` 0 stops choosing new tokens.
+   */
+  rejectTokensEarly(share: number, afterUses?: number): void;
+  /** Distinct tokens rejected early so far. */
+  earlyRejections(): number;
   close(): Promise<void>;
 }

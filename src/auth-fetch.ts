@@ -1,20 +1,30 @@
-// createAuthFetch: a fetch that answers registry challenges, caches tokens and retries once.
+// createAuthFetch: a fetch that answers each host's registry challenge, caches tokens and retries once.
 
 import { parseChallenges, selectChallenge } from './challenge.ts';
-import { resolveCredential } from './credentials.ts';
+import { callProvider, checkCredentialsOption, credentialIdentity } from './credentials.ts';
 import type { CredentialsOption } from './credentials.ts';
 import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
-import { discard, fetchFollowingRedirects, isBrowser, isSecureForSecrets } from './http.ts';
-import { LearnedActions } from './learned-actions.ts';
+import { discard, isBrowser, maySendSecret, MAX_REDIRECTS } from './http.ts';
 import type { FetchLike } from './http.ts';
+import { LearnedActions } from './learned-actions.ts';
+import { outgoing, redirected } from './request.ts';
+import type { Outgoing } from './request.ts';
 import { mergeScopes, scopesForRequest } from './scope.ts';
-import { abortable, createTokenManager } from './token-manager.ts';
-import type { AuthEvent, AuthFetch, Challenge, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
+import { abortable, createTokenManager, touch } from './token-manager.ts';
+import type { IdentifiedCredential } from './token-manager.ts';
+import type { AuthEvent, AuthFetch, Challenge, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
 
 export interface AuthFetchOptions {
-  /** A credential, a provider called per registry, or nothing for anonymous access. */
+  /** A credential, a provider called per registry when a token must be fetched, or nothing for anonymous access. */
   credentials?: CredentialsOption;
+  /**
+   * Hosts (`host[:port]`) that a static credential may also reach when a redirect leads there. Default none: a
+   * static credential serves only the host each request addresses (a provider is asked per host instead).
+   */
+  credentialHosts?: string[];
+  /** How long a provider's answer is reused where it is sent as it is (a Basic registry, an access token). Default 300 000 ms. */
+  credentialTtlMs?: number;
   /** The fetch underneath. Default: `globalThis.fetch` (looked up at call time). */
   fetch?: FetchLike;
   /** Where tokens are kept. Default: a `MemoryTokenCache` (LRU, 1000 entries) per auth fetch. */
@@ -48,30 +58,35 @@ export interface AuthFetchOptions {
   now?: () => number;
 }
 
-/** What a registry asked for the first time we met it: a token realm, or Basic when `realm` is absent. */
-interface RegistryAuth {
+/** What a host asked for the first time we met it: a token realm, or Basic when `realm` is absent. */
+interface HostAuth {
   realm?: URL;
   service?: string;
 }
 
-interface Outgoing {
-  url: URL;
-  method: string;
-  init: RequestInit;
-  /** The body can be sent again (anything but a stream). */
-  replayable: boolean;
+/** What a request carried. */
+interface Sent {
+  header: string;
+  /** The bearer token and its cache key, to reject it if the registry does. */
+  token?: string;
+  key?: string;
+  /** A credential that went as it is (Basic, an access token): a 401 means asking for it again. */
+  direct?: boolean;
 }
 
-interface Authorization {
-  header: string;
-  /** Cache key and value of the bearer token used, to evict it when the registry rejects it. */
-  tokenKey?: string;
-  token?: string;
+/** A provider's latest answer for a host. */
+interface Answer extends IdentifiedCredential {
+  at: number;
 }
+
+const isAccessToken = (c: Credential | undefined): c is { accessToken: string } => !!c && 'accessToken' in c;
 
 export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
-  const { credentials, onEvent, allowInsecureRealm: insecure, now = Date.now } = options;
+  const credentials = checkCredentialsOption(options.credentials);
+  const { onEvent, allowInsecureRealm: insecure, now = Date.now } = options;
   const challenges = options.challenges ?? {};
+  const credentialHosts = options.credentialHosts ?? [];
+  const credentialTtlMs = options.credentialTtlMs ?? 300_000;
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const extraScopes = mergeScopes(options.scopes);
   const tokens = createTokenManager({
@@ -86,20 +101,23 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     realmCredentials: options.realmCredentials,
     now,
   });
-  const registries = new Map<string, RegistryAuth>();
-  /** Registries whose first request is in flight: others wait for what it learns (true: the registry answered). */
+  const registries = new Map<string, HostAuth>();
+  /** Hosts whose first request is in flight: others wait for what it learns (true: the host answered). */
   const discoveries = new Map<string, Promise<boolean>>();
   const learned = new LearnedActions();
   /** Scopes per request shape: parsing and merging them is most of the warm path's own cost. */
   const scopeMemo = new Map<string, { inferred: string[]; needed: string[] }>();
-  const scopesFor = (registry: string, url: URL, method: string) => {
+  /** A provider's latest answer per host, and its calls in flight per host and scope set. */
+  const answers = new Map<string, Answer>();
+  const asking = new Map<string, Promise<Answer>>();
+
+  const scopesFor = (host: string, url: URL, method: string) => {
     const key = `${method} ${url.host}${url.pathname}${url.search}`;
     let scopes = scopeMemo.get(key);
     if (scopes === undefined) {
       const inferred = scopesForRequest(url, method);
-      scopes = { inferred, needed: mergeScopes(learned.widen(registry, url, method, inferred), extraScopes) };
-      scopeMemo.set(key, scopes);
-      if (scopeMemo.size > 512) scopeMemo.delete(scopeMemo.keys().next().value!);
+      scopes = { inferred, needed: mergeScopes(learned.widen(host, url, method, inferred), extraScopes) };
+      touch(scopeMemo, key, scopes, 512);
     }
     return scopes;
   };
@@ -114,15 +132,51 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   };
 
   /** The configured challenge for a registry (own keys only: a host may be called `constructor`). */
-  const hintFor = (registry: string) => (Object.hasOwn(challenges, registry) ? challenges[registry] : undefined);
-  const allowInsecure = (registry: string) => insecure === true || (Array.isArray(insecure) && insecure.includes(registry));
+  const hintFor = (host: string) => (Object.hasOwn(challenges, host) ? challenges[host] : undefined);
+  const allowInsecure = (host: string) => insecure === true || (Array.isArray(insecure) && insecure.includes(host));
 
-  /** Learn a registry's auth from a challenge (remembered for later requests); returns it. */
-  function remember(registry: string, base: URL, { scheme, params }: Challenge): RegistryAuth | undefined {
+  /**
+   * A static credential goes to the origin a request addresses (or a host the user named), never along a redirect
+   * elsewhere. Hosts are told apart by origin: https and http on one host name are two hosts.
+   */
+  const staticFor = (url: URL, addressed: string) =>
+    typeof credentials === 'object' && (url.origin === addressed || credentialHosts.includes(url.host)) ? credentials : undefined;
+
+  /** The credential for a host, asking the provider now: one call shared by concurrent askers of the same scopes. */
+  function resolve(url: URL, addressed: string, ctx: { realm?: string; service?: string; scopes: string[] }): Promise<IdentifiedCredential> {
+    if (typeof credentials !== 'function') {
+      const credential = staticFor(url, addressed);
+      return Promise.resolve(credentialIdentity(credential)).then((identity) => ({ credential, identity }));
+    }
+    const key = `${url.origin}\n${ctx.scopes.join(' ')}`;
+    let pending = asking.get(key);
+    if (!pending) {
+      // The provider and listeners get their own copy of `scopes`, which may be the memoised array.
+      const own = callProvider(credentials, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(async (credential) => {
+        const answer = { credential, identity: await credentialIdentity(credential), at: now() };
+        touch(answers, url.origin, answer, 512);
+        return answer;
+      });
+      const done = () => asking.get(key) === own && asking.delete(key);
+      own.then(done, done);
+      asking.set(key, (pending = own));
+    }
+    return pending;
+  }
+
+  /** Whose tokens may serve a host without asking anyone; undefined: ask first. */
+  function knownIdentity(url: URL, addressed: string): string | undefined {
+    const identity = typeof credentials === 'function' ? answers.get(url.origin)?.identity : credentialIdentity(staticFor(url, addressed));
+    return typeof identity === 'string' ? identity : undefined;
+  }
+
+  /** Learn a host's auth from a challenge (remembered for later requests); returns it. */
+  function remember(base: URL, { scheme, params }: Challenge): HostAuth | undefined {
+    const host = base.host;
     if (scheme === 'basic') {
       // Harbor answers a token with too little scope by a Basic challenge: answer it, but a registry
       // known to use tokens stays a token registry.
-      if (!registries.get(registry)?.realm) registries.set(registry, {});
+      if (!registries.get(base.origin)?.realm) registries.set(base.origin, {});
       return {};
     }
     if (scheme !== 'bearer' || !params.realm) return undefined;
@@ -130,75 +184,80 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     try {
       realm = new URL(params.realm, base);
     } catch {
-      throw new OciAuthError('CHALLENGE_PARSE', `The registry ${registry} named a realm that is not a URL.`);
+      throw new OciAuthError('CHALLENGE_PARSE', `The registry ${host} named a realm that is not a URL.`);
     }
     if (!/^https?:$/.test(realm.protocol)) {
-      throw new InsecureRealmError(`The registry ${registry} named a realm that is not http(s).`, displayUrl(realm));
+      throw new InsecureRealmError(`The registry ${host} named a realm that is not http(s).`, displayUrl(realm));
     }
     const auth = { realm, service: params.service };
-    registries.set(registry, auth);
+    registries.set(base.origin, auth);
     return auth;
   }
 
   /** The challenge a 401 carries (or the configured one), or undefined when there is none to answer. */
-  function challengeOf(response: Response, registry: string): Challenge | undefined {
-    const header = response.headers.get('www-authenticate')?.trim() || hintFor(registry);
+  function challengeOf(response: Response, host: string): Challenge | undefined {
+    const header = response.headers.get('www-authenticate')?.trim() || hintFor(host);
     if (header) return selectChallenge(parseChallenges(header));
     if (isBrowser) {
       throw new OciAuthError(
         'CHALLENGE_HIDDEN',
-        `The registry ${registry} answered 401 but its WWW-Authenticate header is not visible to this page. ` +
+        `The registry ${host} answered 401 but its WWW-Authenticate header is not visible to this page. ` +
           'The registry must send "Access-Control-Expose-Headers: WWW-Authenticate" (see docs/browser.md), ' +
-          `or pass challenges: { "${registry}": 'Bearer realm="…",service="…"' } to createAuthFetch.`,
+          `or pass challenges: { "${host}": 'Bearer realm="…",service="…"' } to createAuthFetch.`,
       );
     }
     return undefined;
   }
 
-  /** Authorization for a request to a registry whose auth is known; undefined when we have nothing to send. */
+  /**
+   * What a request to a host whose auth is known carries; undefined when we have nothing to send. `retryOf`: what
+   * the request carried when the host answered 401.
+   */
   async function authorize(
-    { realm, service }: RegistryAuth,
-    registry: string,
+    { realm, service }: HostAuth,
+    addressed: string,
     url: URL,
     scopes: string[],
-    rejected: string | undefined,
+    retryOf: Sent | undefined,
     signal: AbortSignal | null | undefined,
-  ): Promise<Authorization | undefined> {
-    // A static credential needs no context (the warm path builds none). The provider and listeners get their
-    // own copy of `scopes`, which may be the memoised array.
-    const credential =
-      typeof credentials === 'function'
-        ? await resolveCredential(credentials, defined({ registry, realm: realm?.href, service, scopes: [...scopes] }))
-        : credentials;
-    if (credential && 'accessToken' in credential) return { header: `Bearer ${credential.accessToken}` };
-    if (!realm) {
-      // Basic registries (ECR, Nexus) take the credential itself, over https or to this machine only.
-      if (!credential) return undefined;
-      if (!allowInsecure(registry) && !isSecureForSecrets(url)) {
-        throw new InsecureRealmError(
-          `Refusing to send Basic credentials to ${registry} over plain http. Use https, or allowInsecureRealm.`,
-          registry,
-        );
+  ): Promise<Sent | undefined> {
+    const host = url.host;
+    const ctx = { realm: realm?.href, service, scopes };
+    const latest = typeof credentials === 'function' ? answers.get(url.origin) : { credential: staticFor(url, addressed), at: Infinity };
+    // What goes as it is (an access token, the credential itself to a Basic registry): a provider's answer is
+    // reused for credentialTtlMs, and asked again once the host refused it.
+    if (!realm || isAccessToken(latest?.credential)) {
+      const fresh = latest && !retryOf?.direct && now() - latest.at < credentialTtlMs;
+      const credential = fresh ? latest.credential : (await resolve(url, addressed, ctx)).credential;
+      if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
+      if (!realm) {
+        // Basic registries (ECR, Nexus) take the credential itself, over https or to this machine only.
+        if (!credential) return undefined;
+        if (!maySendSecret(url, url, allowInsecure(host))) {
+          throw new InsecureRealmError(
+            `Refusing to send Basic credentials to ${host} over plain http. Use https, or allowInsecureRealm.`,
+            host,
+          );
+        }
+        const { username, password, refreshToken } = credential as Partial<PasswordCredential & RefreshTokenCredential>;
+        return { header: basicAuthorization(username ?? '<token>', (password ?? refreshToken)!), direct: true };
       }
-      const { username, password, refreshToken } = credential as Partial<PasswordCredential & RefreshTokenCredential>;
-      return { header: basicAuthorization(username ?? '<token>', (password ?? refreshToken)!) };
     }
+    const need = { realm, service, scopes, rejected: retryOf?.token, signal, secretsAllowed: maySendSecret(realm, url, allowInsecure(host)) };
     try {
-      const issued = await tokens.get({
-        realm,
-        service,
-        scopes,
-        credential,
-        allowInsecure: allowInsecure(registry),
-        registryHttps: url.protocol === 'https:',
-        rejected,
-        signal,
-      });
+      // A cached token when we know whose tokens may serve (no provider call); else ask for the credential.
+      const identity = knownIdentity(url, addressed);
+      let issued = identity === undefined ? undefined : await tokens.cached({ ...need, identity });
+      if (!issued) {
+        const { credential, identity: fresh } = await resolve(url, addressed, ctx);
+        if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
+        issued = await tokens.get({ ...need, identity: fresh, credential });
+      }
       if (onEvent) {
         emit({
           type: 'token',
           source: issued.source,
-          registry,
+          registry: host,
           realm: displayUrl(realm),
           service,
           scopes: [...scopes],
@@ -206,97 +265,102 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
           expiresIn: Math.max(0, Math.round((issued.expiresAt - now()) / 1000)),
         });
       }
-      return { header: `Bearer ${issued.token}`, tokenKey: issued.key, token: issued.token };
+      return { header: `Bearer ${issued.token}`, key: issued.key, token: issued.token };
     } catch (error) {
-      if (error instanceof OciAuthError) emit({ type: 'error', registry, error });
+      if (error instanceof OciAuthError) emit({ type: 'error', registry: host, error });
       throw error;
     }
   }
 
+  /** Sends one hop. Redirects are ours to follow (each hop is authorized for its own host), except in browsers. */
   function send(out: Outgoing, authorization?: string): Promise<Response> {
     const headers = new Headers(out.init.headers);
     if (authorization) headers.set('authorization', authorization);
-    return fetchFollowingRedirects(fetchImpl, out.url, { ...out.init, method: out.method, headers });
+    const redirect = !isBrowser && (out.init.redirect ?? 'follow') === 'follow' ? 'manual' : out.init.redirect;
+    return fetchImpl(out.url, defined({ ...out.init, method: out.method, headers, redirect }));
   }
 
-  /** One GET /v2/ to learn the registry's auth before a body that cannot be sent twice. */
-  async function probe(registry: string, url: URL, signal: AbortSignal | null | undefined): Promise<RegistryAuth | undefined> {
+  /** One GET /v2/ to learn a host's auth before a body that cannot be sent twice. */
+  async function probe(url: URL, signal: AbortSignal | null | undefined): Promise<HostAuth | undefined> {
+    const host = url.host;
     const v2 = url.pathname.indexOf('/v2/');
     const response = await fetchImpl(new URL(url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4))), defined({ method: 'GET', signal }));
     await discard(response);
-    const challenge = response.status === 401 ? challengeOf(response, registry) : undefined;
-    const auth = challenge && remember(registry, url, challenge);
-    emit({ type: 'discovery', registry, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
+    const challenge = response.status === 401 ? challengeOf(response, host) : undefined;
+    const auth = challenge && remember(url, challenge);
+    emit({ type: 'discovery', registry: host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
     return auth;
   }
 
-  /** Run `learn` once per registry at a time; concurrent callers wait for the leader's result. */
-  async function shareDiscovery(registry: string, learn: () => Promise<RegistryAuth | undefined>): Promise<RegistryAuth | undefined> {
-    const pending = discoveries.get(registry);
+  /** Run `learn` once per host at a time; concurrent callers wait for the leader's result. */
+  async function shareDiscovery(origin: string, learn: () => Promise<HostAuth | undefined>): Promise<HostAuth | undefined> {
+    const pending = discoveries.get(origin);
     if (pending) {
       await pending;
-      return registries.get(registry);
+      return registries.get(origin);
     }
     const run = learn();
     const settled = run.then(
       () => true,
       () => false,
     );
-    discoveries.set(registry, settled);
+    discoveries.set(origin, settled);
     try {
       return await run;
     } finally {
-      if (discoveries.get(registry) === settled) discoveries.delete(registry);
+      if (discoveries.get(origin) === settled) discoveries.delete(origin);
     }
   }
 
-  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const out = outgoing(input, init);
-    // The caller authenticated this request themselves: stay out of the way.
-    if (new Headers(out.init.headers).has('authorization')) return fetchImpl(input, init);
-
-    const registry = out.url.host;
+  /** One request to its own host, with what we know of that host; a 401 is answered once, as that host's. */
+  async function exchange(out: Outgoing, addressed: string): Promise<Response> {
+    const { host, origin } = out.url;
     const signal = out.init.signal;
-    const { inferred, needed } = scopesFor(registry, out.url, out.method);
+    const { inferred, needed } = scopesFor(host, out.url, out.method);
 
-    let auth = registries.get(registry);
-    const hint = !auth && hintFor(registry);
+    let auth = registries.get(origin);
+    const hint = !auth && hintFor(host);
     if (hint) {
       const challenge = selectChallenge(parseChallenges(hint));
-      auth = challenge && remember(registry, out.url, challenge);
+      auth = challenge && remember(out.url, challenge);
     }
-    // Another request is meeting this registry for the first time: wait for what it learns.
-    const pending = !auth && discoveries.get(registry);
+    // Another request is meeting this host for the first time: wait for what it learns.
+    const pending = !auth && discoveries.get(origin);
     const answered = pending && (await abortable(pending, signal));
-    if (pending) auth = registries.get(registry);
+    if (pending) auth = registries.get(origin);
     let response: Response | undefined;
-    let sent: Authorization | undefined;
+    let sent: Sent | undefined;
     // First contact: a request whose body can be sent twice is itself the probe; a stream waits for GET /v2/.
-    // After a discovery that the registry answered without a challenge, the waiters just go (an open registry).
+    // After a discovery that the host answered without a challenge, the waiters just go (an open registry).
     if (!auth && !(answered && out.replayable)) {
-      auth = await shareDiscovery(registry, async () => {
-        if (!out.replayable) return probe(registry, out.url, signal);
+      auth = await shareDiscovery(origin, async () => {
+        if (!out.replayable) return probe(out.url, signal);
         const first = await send(out);
         response = first;
-        const challenge = first.status === 401 ? challengeOf(first, registry) : undefined;
-        return challenge && remember(registry, out.url, challenge);
+        const challenge = first.status === 401 ? challengeOf(first, host) : undefined;
+        return challenge && remember(out.url, challenge);
       });
     }
     if (!response) {
-      if (auth) sent = await authorize(auth, registry, out.url, needed, undefined, signal);
+      if (auth) sent = await authorize(auth, addressed, out.url, needed, undefined, signal);
       response = await send(out, sent?.header);
     }
     if (response.status !== 401) return response;
+    // A browser follows redirects itself: a 401 from another origin is that host's to answer.
+    if (isBrowser && response.redirected && new URL(response.url).origin !== origin) {
+      await discard(response);
+      return exchange({ ...out, url: new URL(response.url) }, addressed);
+    }
 
-    const challenge = challengeOf(response, registry);
+    const challenge = challengeOf(response, host);
     if (!challenge) return response;
-    const learnt = remember(registry, out.url, challenge);
+    const learnt = remember(out.url, challenge);
     const { service, error } = challenge.params;
     const challengeScopes = mergeScopes(challenge.params.scope);
-    if (learned.learn(registry, out.url, out.method, inferred, challengeScopes)) scopeMemo.clear();
+    if (learned.learn(host, out.url, out.method, inferred, challengeScopes)) scopeMemo.clear();
     emit({
       type: 'challenge',
-      registry,
+      registry: host,
       scheme: challenge.scheme,
       realm: learnt?.realm && displayUrl(learnt.realm),
       service,
@@ -305,18 +369,42 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
     if (!learnt || !out.replayable) return response;
-    if (sent?.tokenKey) await tokens.evict(sent.tokenKey, sent.token!);
-    const retry = await authorize(learnt, registry, out.url, mergeScopes(challengeScopes, needed), sent?.token, signal);
+    if (sent?.key) {
+      // insufficient_scope: the token is good for what it covers, the retry asks for more. Anything else: the
+      // registry rejected the token itself, which is never sent again; the retry waits for a newer one.
+      if (error === 'insufficient_scope') await tokens.evict(sent.key, sent.token!);
+      else await tokens.reject(sent.key, sent.token!);
+    }
+    const retry = await authorize(learnt, addressed, out.url, mergeScopes(challengeScopes, needed), sent, signal);
     if (!retry) return response;
     await discard(response);
     emit({
       type: 'retry',
-      registry,
+      registry: host,
       method: out.method,
       url: displayUrl(out.url),
       reason: error === 'insufficient_scope' || error === 'invalid_token' ? error : 'challenge',
     });
     return send(out, retry.header);
+  }
+
+  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    let out = outgoing(input, init);
+    // The caller authenticated this request themselves: stay out of the way.
+    if (new Headers(out.init.headers).has('authorization')) return fetchImpl(input, init);
+    // Each hop of a redirect is a request to its own host: what the caller addressed decides where a static
+    // credential may go.
+    const addressed = out.url.origin;
+    for (let hop = 0; ; hop++) {
+      const response = await exchange(out, addressed);
+      const next = !isBrowser && (out.init.redirect ?? 'follow') === 'follow' ? redirected(response, out) : undefined;
+      if (!next) return response;
+      await discard(response);
+      if (hop >= MAX_REDIRECTS) {
+        throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${displayUrl(input instanceof Request ? input.url : String(input))}.`);
+      }
+      out = next;
+    }
   };
 }
 
@@ -324,28 +412,4 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
 function defined<T extends object>(object: T): T {
   for (const name in object) if (object[name] === undefined) delete object[name];
   return object;
-}
-
-/** Request fields carried over when the input is a Request. */
-const REQUEST_FIELDS = ['method', 'headers', 'signal', 'redirect', 'credentials', 'cache', 'integrity', 'keepalive', 'referrerPolicy'] as const;
-
-/** Normalise fetch's (input, init) into something that can be sent more than once when the body allows. */
-function outgoing(input: RequestInfo | URL, init: RequestInit | undefined): Outgoing {
-  const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined;
-  const merged: RequestInit & { duplex?: 'half' } = {
-    ...(request && Object.fromEntries(REQUEST_FIELDS.map((name) => [name, request[name]]))),
-    ...(request?.body && init?.body === undefined && { body: request.body }),
-    ...init,
-  };
-  const body = merged.body;
-  const replayable =
-    body == null ||
-    typeof body === 'string' ||
-    body instanceof ArrayBuffer ||
-    ArrayBuffer.isView(body) ||
-    (typeof Blob !== 'undefined' && body instanceof Blob) ||
-    body instanceof URLSearchParams ||
-    (typeof FormData !== 'undefined' && body instanceof FormData);
-  if (!replayable) merged.duplex = 'half';
-  return { url: new URL(request ? request.url : String(input)), method: (merged.method ?? 'GET').toUpperCase(), init: merged, replayable };
 }

@@ -1,45 +1,72 @@
-// Resolving the configured credential (static or provider) and naming it without holding its secret.
+// The configured credential (static or provider): checking its shape, naming it without holding its secret, and
+// asking a provider only when an answer is needed.
 
-import { hashText } from './encoding.ts';
-import { CredentialProviderError } from './errors.ts';
+import { HEADER_SAFE, hashText } from './encoding.ts';
+import { CredentialProviderError, OciAuthError } from './errors.ts';
 import type { Credential, CredentialContext, CredentialProvider } from './types.ts';
 
 export type CredentialsOption = Credential | CredentialProvider | undefined;
 
-const isString = (value: unknown): value is string => typeof value === 'string';
 
-function isCredential(value: unknown): value is Credential {
-  const v = Object(value) as Record<string, unknown>;
-  return (
-    (isString(v.username) && isString(v.password)) ||
-    (!!v.refreshToken && isString(v.refreshToken) && (v.username === undefined || isString(v.username))) ||
-    (!!v.accessToken && isString(v.accessToken))
-  );
+/** Why a value is not a credential, naming the field (never a value); undefined when it is one. */
+export function credentialProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`;
+  }
+  const v = value as Record<string, unknown>;
+  const bad = (name: string) =>
+    v[name] === undefined || v[name] === ''
+      ? `\`${name}\` is missing or empty${name === 'password' ? ' (is the variable that should hold it set?)' : ''}`
+      : typeof v[name] !== 'string'
+        ? `\`${name}\` is not a string`
+        : // An access token is sent as it is, in an Authorization header: it must fit in one.
+          name === 'accessToken' && !HEADER_SAFE.test(v[name] as string)
+          ? '`accessToken` holds characters an HTTP header cannot carry'
+          : undefined;
+  if ('accessToken' in v) return bad('accessToken');
+  if ('refreshToken' in v) return bad('refreshToken') ?? (v.username === undefined ? undefined : bad('username'));
+  if ('username' in v || 'password' in v) return bad('username') ?? bad('password');
+  return 'it has none of `username` with `password`, `refreshToken` or `accessToken`';
 }
 
-export async function resolveCredential(option: CredentialsOption, ctx: CredentialContext): Promise<Credential | undefined> {
-  if (typeof option !== 'function') return option;
+/** The `credentials` option, checked when the auth fetch is created. */
+export function checkCredentialsOption(option: unknown): CredentialsOption {
+  if (option === undefined || typeof option === 'function') return option as CredentialsOption;
+  const problem = credentialProblem(option);
+  if (problem) {
+    throw new OciAuthError(
+      'CREDENTIALS_INVALID',
+      `The credentials option is not a credential: ${problem}. ` +
+        'Expected { username, password }, { refreshToken, username? }, { accessToken } or a provider function.',
+    );
+  }
+  return option as Credential;
+}
+
+/** Asks a provider; its failures become CredentialProviderError without its message (it may hold a secret). */
+export async function callProvider(provider: CredentialProvider, ctx: CredentialContext): Promise<Credential | undefined> {
   let value: unknown;
   try {
-    value = await option(ctx);
+    value = await provider(ctx);
   } catch (error) {
     if (error instanceof CredentialProviderError) throw error;
+    // Neither its message nor the error itself (as `cause`) is kept: either may hold a secret.
     throw new CredentialProviderError(
-      `The credential provider failed for ${ctx.registry}: ${error instanceof Error ? error.name : 'non-error thrown'}. ` +
+      `The credential provider failed for ${ctx.registry}: it threw ${error instanceof Error ? `a ${error.name}` : 'a non-error'}. ` +
         'Check the provider (its message is not repeated here in case it holds a secret).',
       ctx.registry,
-      { cause: error },
     );
   }
   if (value == null) return undefined;
-  if (!isCredential(value)) {
+  const problem = credentialProblem(value);
+  if (problem) {
     throw new CredentialProviderError(
-      `The credential provider returned something that is not a credential for ${ctx.registry}; ` +
-        'expected { username, password }, { refreshToken, username? } or { accessToken }.',
+      `The credential provider returned something that is not a credential for ${ctx.registry}: ${problem}. ` +
+        'Expected { username, password }, { refreshToken, username? }, { accessToken } or undefined.',
       ctx.registry,
     );
   }
-  return value;
+  return value as Credential;
 }
 
 const identities = new WeakMap<Credential, Promise<string> | string>();

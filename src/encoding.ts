@@ -2,6 +2,9 @@
 
 const encoder = new TextEncoder();
 
+/** What a bearer token may hold to travel in an Authorization header: visible ASCII, nothing else. */
+export const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
 /** `Basic base64(user:secret)`, the value of an Authorization header (UTF-8: btoa alone takes Latin-1 only). */
 export function basicAuthorization(username: string, secret: string): string {
   return `Basic ${btoa(Array.from(encoder.encode(`${username}:${secret}`), (b) => String.fromCharCode(b)).join(''))}`;

@@ -4,7 +4,7 @@ import { OciAuthError } from './errors.ts';
 
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-const MAX_REDIRECTS = 20;
+export const MAX_REDIRECTS = 20;
 
 /** Browsers hide redirect targets (`opaqueredirect`) and strip Authorization across origins themselves. */
 export const isBrowser: boolean =
@@ -21,15 +21,28 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-/** The registry's origin from `https://host`, `http://host:port` or `host[:port]` (https assumed). */
+/**
+ * The registry's origin from `https://host`, `http://host:port` or a bare `host[:port]`. A bare name means https,
+ * except on this machine (`localhost`, 127.0.0.0/8, `[::1]`), where registries run over plain http.
+ */
 export function registryBaseUrl(registry: string | URL): URL {
   const text = String(registry);
-  return new URL(new URL(/^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin);
+  if (/^[a-z][a-z\d+.-]*:\/\//i.test(text)) return new URL(new URL(text).origin);
+  const bare = new URL(`https://${text}`);
+  return new URL(`${isLoopbackHost(bare.hostname) ? 'http' : 'https'}://${bare.host}`);
 }
 
-/** Secrets may travel over https, or over http to this machine only. */
-export function isSecureForSecrets(url: URL): boolean {
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+/**
+ * The one rule for where a secret (a password, a refresh or access token, Basic credentials) may go: over https;
+ * over plain http only to this machine when the registry itself is plain http there (local development), or
+ * wherever `allowInsecure` says. An https registry can never point a secret at plain http, loopback or not.
+ */
+export function maySendSecret(target: URL, registry: URL, allowInsecure: boolean): boolean {
+  return (
+    target.protocol === 'https:' ||
+    allowInsecure ||
+    (registry.protocol === 'http:' && target.protocol === 'http:' && isLoopbackHost(target.hostname))
+  );
 }
 
 export class BodyTooLargeError extends Error {

@@ -2,7 +2,7 @@
 
 import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError, redact, TokenRequestError, TokenResponseError } from './errors.ts';
-import { BodyTooLargeError, discard, fetchFollowingRedirects, isBrowser, isSecureForSecrets, readTextLimited } from './http.ts';
+import { BodyTooLargeError, discard, fetchFollowingRedirects, isBrowser, readTextLimited } from './http.ts';
 import type { FetchLike } from './http.ts';
 import { parseTokenResponse } from './token-response.ts';
 import type { TokenResult } from './token-response.ts';
@@ -33,10 +33,8 @@ export interface TokenRequest {
   refreshToken?: string;
   /** Known not to take POST: go straight to GET. */
   postUnsupported?: boolean;
-  /** Allow secrets to go to a plain-http realm. */
-  allowInsecure: boolean;
-  /** The registry was reached over https. */
-  registryHttps: boolean;
+  /** Whether secrets may go to this realm (`maySendSecret`, decided by the caller). */
+  secretsAllowed: boolean;
 }
 
 export interface TokenGrant {
@@ -66,10 +64,7 @@ export async function requestToken(options: TokenClientOptions, req: TokenReques
   const password = credential && 'password' in credential ? credential : undefined;
   const refreshToken = req.refreshToken ?? (credential as RefreshTokenCredential | undefined)?.refreshToken;
   const where = displayUrl(realm);
-  // Secrets go over https, or over http to this machine when the registry itself is plain http (local
-  // development); an https registry cannot point them at an http port, loopback or not.
-  const realmSafe = realm.protocol === 'https:' || (!req.registryHttps && isSecureForSecrets(realm));
-  if ((refreshToken !== undefined || password) && !req.allowInsecure && !realmSafe) {
+  if ((refreshToken !== undefined || password) && !req.secretsAllowed) {
     throw new InsecureRealmError(
       `Refusing to send credentials to ${where} over plain http. ` +
         'Use an https realm, or set allowInsecureRealm for this registry if you trust the network.',

@@ -1,6 +1,7 @@
 // Reading a token endpoint's JSON answer into a token with a trustworthy expiry and its granted scopes.
 
 import { jwtDecode } from 'jwt-decode';
+import { HEADER_SAFE } from './encoding.ts';
 import { TokenResponseError } from './errors.ts';
 import { mergeScopes } from './scope.ts';
 
@@ -67,6 +68,10 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Tok
       ('token' in fields || 'access_token' in fields ? '`token`/`access_token` empty or not a string' : 'no `token` or `access_token` field') +
         '; the server may not implement the docker token protocol at this URL',
     );
+  }
+  if (!HEADER_SAFE.test(token)) {
+    // Never echo it: a line break or a non-ASCII character would break the Authorization header anyway.
+    throw invalid('a token that cannot be sent in an Authorization header (it holds a space, a control or a non-ASCII character)');
   }
   let claims: { exp?: unknown; access?: unknown } | undefined;
   try {

@@ -1,6 +1,7 @@
 // The soak: many workers pulling from the reference registry with short-lived tokens while the token
 // endpoint fails now and then. Shared by `npm run soak` (60 s) and the short variant in `npm test`.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createAuthFetch } from '../../src/index.ts';
 import type { AuthEvent, Credential } from '../../src/index.ts';
 import { startReferenceRegistry } from '../../reference/registry.ts';
@@ -36,7 +37,8 @@ export interface SoakResult {
   /** Responses with status 401 handed to a worker. */
   callerSaw401: number;
   thrown: number;
-  errorSamples: unknown[];
+  /** Up to 10 requests that failed: what the caller saw (a status or an error) and the SDK's events for it. */
+  errorSamples: ErrorSample[];
   registryRequests: number;
   registry401s: number;
   tokenRequests: number;
@@ -55,6 +57,23 @@ export interface SoakResult {
   heapSamples: { atMs: number; heapBytes: number }[];
   /** Heap after the first sample past warm-up vs the last one. */
   heapGrowthBytes: number;
+}
+
+export interface ErrorSample {
+  /** Path of the request (the registry is on loopback). */
+  path: string;
+  /** The status handed to the caller, when it got a response. */
+  status?: number;
+  error?: unknown;
+  /** The events this request caused, in order, with ms since the run started. */
+  trail: string[];
+}
+
+/** One line per event: what a reader of a failure report needs (never a secret: events hold none). */
+function describe(event: AuthEvent, atMs: number): string {
+  const { type, registry: _r, ...rest } = event;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${v instanceof Error ? `${v.name}: ${v.message}` : Array.isArray(v) ? v.join(' ') : String(v)}`);
+  return `${Math.round(atMs)} ms ${type} ${fields.join(', ')}`;
 }
 
 const FAULTS: TokenFault[] = [
@@ -150,23 +169,34 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     registry.failTokenEndpoint(FAULTS[0]!, 1);
 
     const credential: Credential = { username: USER, password: SOAK_PASSWORD };
-    const authFetch = createAuthFetch({ credentials: credential, tokenRetries: options.tokenRetries, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    // Each caller's events are collected along its own async path, so a failure report says what led to it.
+    const trails = new AsyncLocalStorage<string[]>();
+    const onEvent = (event: AuthEvent) => {
+      trails.getStore()?.push(describe(event, performance.now() - started));
+      options.onEvent?.(event);
+    };
+    const authFetch = createAuthFetch({ credentials: credential, tokenRetries: options.tokenRetries, onEvent });
     const counters = { operations: 0, callerRequests: 0, failed: 0, saw401: 0, thrown: 0 };
-    const errorSamples: unknown[] = [];
+    const errorSamples: ErrorSample[] = [];
     const started = performance.now();
     const deadline = started + options.durationMs;
 
     const get = async (url: string) => {
       counters.callerRequests++;
+      const trail: string[] = [];
+      const path = new URL(url).pathname;
       try {
-        const res = await authFetch(url);
+        const res = await trails.run(trail, () => authFetch(url));
         await res.arrayBuffer();
         if (res.status === 401) counters.saw401++;
-        if (res.status !== 200) counters.failed++;
+        if (res.status !== 200) {
+          counters.failed++;
+          if (errorSamples.length < 10) errorSamples.push({ path, status: res.status, trail });
+        }
       } catch (error) {
         counters.thrown++;
         counters.failed++;
-        if (errorSamples.length < 10) errorSamples.push(error);
+        if (errorSamples.length < 10) errorSamples.push({ path, error, trail });
       }
     };
     const worker = async (w: number) => {

@@ -334,12 +334,22 @@ describe('credentials', () => {
     expect(trace()).toEqual([`GET ${manifest('team/app')}`]); // the realm was never asked
   });
 
-  it('keeps tokens of different credentials apart', async () => {
+  it("keeps tokens of different credentials apart: once the provider answers bob, alice's tokens serve no request", async () => {
     fakeRegistry({ expiresIn: 300 });
     let user = 'alice';
     const authFetch = createAuthFetch({ credentials: () => ({ username: user, password: `${user}-pw` }) });
     await authFetch(manifest('team/app'));
     user = 'bob';
+    // A warm request asks no provider: alice's token still serves the scope it was fetched for.
+    recorded.length = 0;
+    await authFetch(manifest('team/app'));
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    // A new scope needs a token: the provider is asked, and now answers bob.
+    recorded.length = 0;
+    await authFetch(manifest('team/other'));
+    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/other:pull')} Basic`, `GET ${manifest('team/other')} Bearer`]);
+    expect(recorded[0]!.headers.authorization).toBe(basic('bob', 'bob-pw'));
+    // From then on the registry's requests are bob's: alice's cached token for team/app is not his.
     recorded.length = 0;
     await authFetch(manifest('team/app'));
     expect(trace()).toEqual([`GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
