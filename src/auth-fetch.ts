@@ -5,10 +5,10 @@ import { callProvider, checkCredentialsOption, credentialIdentity } from './cred
 import type { CredentialsOption } from './credentials.ts';
 import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
-import { discard, isBrowser, maySendSecret, MAX_REDIRECTS } from './http.ts';
+import { discard, follow, isBrowser, maySendSecret } from './http.ts';
 import type { FetchLike } from './http.ts';
 import { LearnedActions } from './learned-actions.ts';
-import { outgoing, redirected } from './request.ts';
+import { outgoing } from './request.ts';
 import type { Outgoing } from './request.ts';
 import { mergeScopes, scopesForRequest } from './scope.ts';
 import { abortable, createTokenManager, touch } from './token-manager.ts';
@@ -389,22 +389,14 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   }
 
   return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    let out = outgoing(input, init);
+    const out = outgoing(input, init);
     // The caller authenticated this request themselves: stay out of the way.
     if (new Headers(out.init.headers).has('authorization')) return fetchImpl(input, init);
     // Each hop of a redirect is a request to its own host: what the caller addressed decides where a static
     // credential may go.
     const addressed = out.url.origin;
-    for (let hop = 0; ; hop++) {
-      const response = await exchange(out, addressed);
-      const next = !isBrowser && (out.init.redirect ?? 'follow') === 'follow' ? redirected(response, out) : undefined;
-      if (!next) return response;
-      await discard(response);
-      if (hop >= MAX_REDIRECTS) {
-        throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${displayUrl(input instanceof Request ? input.url : String(input))}.`);
-      }
-      out = next;
-    }
+    if (isBrowser || (out.init.redirect ?? 'follow') !== 'follow') return exchange(out, addressed);
+    return follow(out, (hop) => exchange(hop, addressed));
   };
 }
 

@@ -1,6 +1,8 @@
 // HTTP plumbing shared by registry and token requests: bounded body reads, origin rules, redirects.
 
 import { OciAuthError } from './errors.ts';
+import { redirected } from './request.ts';
+import type { Outgoing } from './request.ts';
 
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -86,51 +88,42 @@ export async function readTextLimited(response: Response, maxBytes: number): Pro
 }
 
 /**
- * fetch with redirects followed by hand, so that the Authorization header never reaches another origin
- * whatever fetch implementation is underneath. In browsers (which expose no redirect target) the
- * platform follows and strips the header itself, as the Fetch standard requires.
- * `secretBody`: the body itself holds a secret (an OAuth2 form); it never follows a redirect to another origin.
+ * Follows redirects by hand: `send` sends each hop (the caller authorizes it for its own host), `stop` may end the
+ * chain at a hop (its response is then the answer). Browsers never get here: they hide redirect targets.
  */
-export async function fetchFollowingRedirects(
-  fetchImpl: FetchLike,
-  url: URL,
-  init: RequestInit,
-  secretBody = false,
+export async function follow(
+  out: Outgoing,
+  send: (hop: Outgoing) => Promise<Response>,
+  stop: (next: Outgoing, from: Outgoing) => boolean = () => false,
 ): Promise<Response> {
-  const headers = new Headers(init.headers);
-  // A browser would follow a 307 with the body wherever it points: refuse every redirect there.
-  if (secretBody && isBrowser) return fetchImpl(url, { ...init, headers, redirect: 'error' });
-  if ((!headers.has('authorization') && !secretBody) || isBrowser || (init.redirect ?? 'follow') !== 'follow') {
-    return fetchImpl(url, { ...init, headers });
-  }
-  let current = url;
-  let method = (init.method ?? 'GET').toUpperCase();
-  let body = init.body;
   for (let hop = 0; ; hop++) {
-    const response = await fetchImpl(current, { ...init, method, body, headers, redirect: 'manual' });
-    const { status } = response;
-    const location = response.headers.get('location');
-    // Not a redirect, or one whose target a browser-like fetch hides (opaqueredirect): nothing to follow.
-    if (status < 300 || status > 399 || status === 304 || location === null || response.type === 'opaqueredirect') {
-      return response;
-    }
-    const next = new URL(location, current);
-    const sameOrigin = current.origin === next.origin;
-    // Fetch standard §4.4: 303, and 301/302 after POST, become a GET without body.
-    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
-      if (method !== 'HEAD') method = 'GET';
-      body = undefined;
-      headers.delete('content-type');
-      headers.delete('content-length');
-    } else if (body instanceof ReadableStream || (secretBody && body != null && !sameOrigin)) {
-      // A stream was consumed by the first hop and cannot be sent again; a secret form stays on its origin.
-      return response;
-    }
+    const response = await send(out);
+    const next = redirected(response, out);
+    if (!next || stop(next, out)) return response;
     await discard(response);
-    if (hop >= MAX_REDIRECTS) {
-      throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${url.origin}${url.pathname}.`);
-    }
-    if (!sameOrigin) headers.delete('authorization');
-    current = next;
+    if (hop >= MAX_REDIRECTS) throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${out.url.origin}.`);
+    out = next;
   }
+}
+
+/**
+ * A token request, with redirects followed by hand so that credentials never reach another origin whatever fetch
+ * is underneath: the Authorization header is dropped, and a body holding a secret (`secretBody`, an OAuth2 form)
+ * never follows a redirect to another origin. In browsers the platform follows (stripping the header, as the
+ * Fetch standard requires), and a secret form refuses every redirect.
+ */
+export function fetchFollowingRedirects(fetchImpl: FetchLike, url: URL, init: RequestInit, secretBody = false): Promise<Response> {
+  if (isBrowser) return fetchImpl(url, secretBody ? { ...init, redirect: 'error' } : init);
+  const start: Outgoing = { url, method: init.method ?? 'GET', init, replayable: true };
+  return follow(
+    start,
+    (hop) => fetchImpl(hop.url, { ...hop.init, method: hop.method, redirect: 'manual' }),
+    (next, from) => {
+      if (next.url.origin === from.url.origin) return false;
+      const headers = new Headers(next.init.headers);
+      headers.delete('authorization');
+      next.init = { ...next.init, headers };
+      return secretBody && next.init.body != null;
+    },
+  );
 }
