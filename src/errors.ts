@@ -13,11 +13,14 @@ export type OciAuthErrorCode =
   | 'TOO_MANY_REDIRECTS'
   | 'CHALLENGE_HIDDEN';
 
-/** Base class of every error the SDK throws. `code` is stable; messages are for people. */
-export class OciAuthError extends Error {
-  declare readonly code: OciAuthErrorCode;
+/**
+ * Base class of every error the SDK throws, `oci-auth-fetch/oci` and `/node` included. `code` is stable; messages
+ * are for people.
+ */
+export class OciAuthError<Code extends string = OciAuthErrorCode> extends Error {
+  declare readonly code: Code;
 
-  constructor(code: OciAuthErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -7,6 +7,7 @@ import { deleteManifest, getManifest, headManifest, putManifest } from './manife
 import { registryBaseUrl } from '../http.ts';
 import { catalogPages, collect, tagPages } from './pagination.ts';
 import { referrers } from './referrers.ts';
+import { OciError } from './errors.ts';
 import { send } from './request.ts';
 import type { Context } from './request.ts';
 import type { CallOptions, OciClient, OciClientOptions, PingResult } from './types.ts';
@@ -16,7 +17,12 @@ const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 async function ping(ctx: Context, options?: CallOptions): Promise<PingResult> {
-  const response = await send(ctx, { operation: 'ping', method: 'GET', url: new URL('/v2/', ctx.base), signal: options?.signal, ok: [200] });
+  const url = new URL('/v2/', ctx.base);
+  const response = await send(ctx, { operation: 'ping', method: 'GET', url, signal: options?.signal, ok: [200, 404] });
+  if (response.status === 404) {
+    await response.body?.cancel().catch(() => {});
+    throw new OciError('NOT_A_REGISTRY', `ping failed: ${url.href} answered 404, so ${ctx.base.host} is not an OCI registry (or not at this URL's root).`);
+  }
   await response.body?.cancel().catch(() => {});
   return { apiVersion: response.headers.get('docker-distribution-api-version') ?? undefined };
 }

@@ -1,5 +1,8 @@
 // Typed errors of the operations layer. Token errors (bad password, unreachable realm) come from the core as
-// they are (`TokenRequestError`, …); these cover what the registry itself says and what we check.
+// they are (`TokenRequestError`, …); these cover what the registry itself says, what we check, and a registry
+// that cannot be reached. All share the package's one root class, OciAuthError.
+
+import { OciAuthError } from '../errors.ts';
 
 /** Error codes of the OCI distribution spec and of distribution itself; others pass through as sent. */
 export type RegistryErrorCode =
@@ -32,7 +35,9 @@ export type OciClientErrorCode =
   | 'SIZE_MISMATCH'
   | 'UNSUPPORTED_DIGEST'
   | 'INVALID_RESPONSE'
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  | 'NETWORK'
+  | 'NOT_A_REGISTRY';
 
 /** One entry of a registry's `{"errors":[…]}` body. */
 export interface RegistryErrorEntry {
@@ -41,16 +46,8 @@ export interface RegistryErrorEntry {
   detail?: unknown;
 }
 
-/** Base class of the operations layer's errors; `code` is stable, messages are for people. */
-export class OciError extends Error {
-  readonly code: OciClientErrorCode | RegistryErrorCode;
-
-  constructor(code: OciClientErrorCode | RegistryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/** Base class of the operations layer's errors (an OciAuthError); `code` is stable, messages are for people. */
+export class OciError extends OciAuthError<OciClientErrorCode | RegistryErrorCode> {}
 
 export interface RegistryErrorDetails {
   status: number;

@@ -2,7 +2,7 @@
 // RegistryError with the registry's own code.
 
 import { parseChallenges, selectChallenge } from '../challenge.ts';
-import { displayUrl } from '../errors.ts';
+import { displayUrl, OciAuthError } from '../errors.ts';
 import { BodyTooLargeError, readBytesLimited } from '../http.ts';
 import type { AuthFetch } from '../types.ts';
 import { OciError, RegistryError } from './errors.ts';
@@ -31,12 +31,26 @@ export interface Call {
 
 const MAX_ERROR_BODY = 64 * 1024;
 
+/** What a failed fetch says happened (undici puts the reason in `cause`). */
+const causeOf = (error: unknown): string => {
+  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  const text = e?.cause?.code ?? e?.cause?.message ?? e?.message;
+  return typeof text === 'string' ? text.slice(0, 200) : 'unknown error';
+};
+
 export async function send(ctx: Context, call: Call): Promise<Response> {
   const init: RequestInit = { method: call.method };
   if (call.headers) init.headers = call.headers;
   if (call.body !== undefined) init.body = call.body;
   if (call.signal) init.signal = call.signal;
-  const response = await ctx.fetch(call.url, init);
+  let response: Response;
+  try {
+    response = await ctx.fetch(call.url, init);
+  } catch (error) {
+    // Our own errors, and the caller's abort, go as they are; a connection that failed is an OciError.
+    if (error instanceof OciAuthError || call.signal?.aborted) throw error;
+    throw new OciError('NETWORK', `${call.operation} failed: ${call.url.host} could not be reached (${causeOf(error)}). Check the registry name, the network and DNS.`, { cause: error });
+  }
   if (call.ok.includes(response.status)) return response;
   throw await registryError(call, response);
 }
