@@ -18,11 +18,6 @@ import type { AuthEvent, AuthFetch, Challenge, Credential, EventListener, Passwo
 export interface AuthFetchOptions {
   /** A credential, a provider called per registry when a token must be fetched, or nothing for anonymous access. */
   credentials?: CredentialsOption;
-  /**
-   * Hosts (`host[:port]`) that a static credential may also reach when a redirect leads there. Default none: a
-   * static credential serves only the host each request addresses (a provider is asked per host instead).
-   */
-  credentialHosts?: string[];
   /** How long a provider's answer is reused where it is sent as it is (a Basic registry, an access token). Default 300 000 ms. */
   credentialTtlMs?: number;
   /** The fetch underneath. Default: `globalThis.fetch` (looked up at call time). */
@@ -85,7 +80,6 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   const credentials = checkCredentialsOption(options.credentials);
   const { onEvent, allowInsecureRealm: insecure, now = Date.now } = options;
   const challenges = options.challenges ?? {};
-  const credentialHosts = options.credentialHosts ?? [];
   const credentialTtlMs = options.credentialTtlMs ?? 300_000;
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const extraScopes = mergeScopes(options.scopes);
@@ -136,11 +130,21 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   const allowInsecure = (host: string) => insecure === true || (Array.isArray(insecure) && insecure.includes(host));
 
   /**
-   * A static credential goes to the origin a request addresses (or a host the user named), never along a redirect
-   * elsewhere. Hosts are told apart by origin: https and http on one host name are two hosts.
+   * A static credential goes to the origin a request addresses, never along a redirect elsewhere (a provider is
+   * asked per host instead). Hosts are told apart by origin: https and http on one host name are two hosts.
    */
-  const staticFor = (url: URL, addressed: string) =>
-    typeof credentials === 'object' && (url.origin === addressed || credentialHosts.includes(url.host)) ? credentials : undefined;
+  const staticFor = (url: URL, addressed: string) => (typeof credentials === 'object' && url.origin === addressed ? credentials : undefined);
+
+  /**
+   * What is known of a host's credential without asking anyone: the provider's latest answer for it, or the static
+   * credential meant for it (its identity once hashed).
+   */
+  function latest(url: URL, addressed: string): Partial<Answer> | undefined {
+    if (typeof credentials === 'function') return answers.get(url.origin);
+    const credential = staticFor(url, addressed);
+    const identity = credentialIdentity(credential);
+    return { credential, identity: typeof identity === 'string' ? identity : undefined, at: Infinity };
+  }
 
   /** The credential for a host, asking the provider now: one call shared by concurrent askers of the same scopes. */
   function resolve(url: URL, addressed: string, ctx: { realm?: string; service?: string; scopes: string[] }): Promise<IdentifiedCredential> {
@@ -154,20 +158,15 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       // The provider and listeners get their own copy of `scopes`, which may be the memoised array.
       const own = callProvider(credentials, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(async (credential) => {
         const answer = { credential, identity: await credentialIdentity(credential), at: now() };
-        touch(answers, url.origin, answer, 512);
+        answers.set(url.origin, answer); // one entry per host: few
         return answer;
       });
-      const done = () => asking.get(key) === own && asking.delete(key);
+      // Only set while absent, so the entry is this call's own when it settles.
+      const done = () => asking.delete(key);
       own.then(done, done);
       asking.set(key, (pending = own));
     }
     return pending;
-  }
-
-  /** Whose tokens may serve a host without asking anyone; undefined: ask first. */
-  function knownIdentity(url: URL, addressed: string): string | undefined {
-    const identity = typeof credentials === 'function' ? answers.get(url.origin)?.identity : credentialIdentity(staticFor(url, addressed));
-    return typeof identity === 'string' ? identity : undefined;
   }
 
   /** Learn a host's auth from a challenge (remembered for later requests); returns it. */
@@ -201,9 +200,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     if (isBrowser) {
       throw new OciAuthError(
         'CHALLENGE_HIDDEN',
-        `The registry ${host} answered 401 but its WWW-Authenticate header is not visible to this page. ` +
-          'The registry must send "Access-Control-Expose-Headers: WWW-Authenticate" (see docs/browser.md), ' +
-          `or pass challenges: { "${host}": 'Bearer realm="…",service="…"' } to createAuthFetch.`,
+        `The registry ${host} answered 401 with no WWW-Authenticate this page can see. It must send ` +
+          `"Access-Control-Expose-Headers: WWW-Authenticate" (docs/browser.md), or pass challenges: { "${host}": 'Bearer realm="…",service="…"' }.`,
       );
     }
     return undefined;
@@ -223,12 +221,12 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   ): Promise<Sent | undefined> {
     const host = url.host;
     const ctx = { realm: realm?.href, service, scopes };
-    const latest = typeof credentials === 'function' ? answers.get(url.origin) : { credential: staticFor(url, addressed), at: Infinity };
+    const known = latest(url, addressed);
     // What goes as it is (an access token, the credential itself to a Basic registry): a provider's answer is
     // reused for credentialTtlMs, and asked again once the host refused it.
-    if (!realm || isAccessToken(latest?.credential)) {
-      const fresh = latest && !retryOf?.direct && now() - latest.at < credentialTtlMs;
-      const credential = fresh ? latest.credential : (await resolve(url, addressed, ctx)).credential;
+    if (!realm || isAccessToken(known?.credential)) {
+      const fresh = known && !retryOf?.direct && now() - known.at! < credentialTtlMs;
+      const credential = fresh ? known.credential : (await resolve(url, addressed, ctx)).credential;
       if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
       if (!realm) {
         // Basic registries (ECR, Nexus) take the credential itself, over https or to this machine only.
@@ -246,8 +244,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     const need = { realm, service, scopes, rejected: retryOf?.token, signal, secretsAllowed: maySendSecret(realm, url, allowInsecure(host)) };
     try {
       // A cached token when we know whose tokens may serve (no provider call); else ask for the credential.
-      const identity = knownIdentity(url, addressed);
-      let issued = identity === undefined ? undefined : await tokens.cached({ ...need, identity });
+      let issued = known?.identity === undefined ? undefined : await tokens.cached({ ...need, identity: known.identity });
       if (!issued) {
         const { credential, identity: fresh } = await resolve(url, addressed, ctx);
         if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
@@ -280,15 +277,19 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     return fetchImpl(out.url, defined({ ...out.init, method: out.method, headers, redirect }));
   }
 
+  /** What a host's answer to a first request teaches about its auth (a challenge, remembered), if anything. */
+  const learnFrom = (response: Response, url: URL): HostAuth | undefined => {
+    const challenge = response.status === 401 ? challengeOf(response, url.host) : undefined;
+    return challenge && remember(url, challenge);
+  };
+
   /** One GET /v2/ to learn a host's auth before a body that cannot be sent twice. */
   async function probe(url: URL, signal: AbortSignal | null | undefined): Promise<HostAuth | undefined> {
-    const host = url.host;
     const v2 = url.pathname.indexOf('/v2/');
     const response = await fetchImpl(new URL(url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4))), defined({ method: 'GET', signal }));
     await discard(response);
-    const challenge = response.status === 401 ? challengeOf(response, host) : undefined;
-    const auth = challenge && remember(url, challenge);
-    emit({ type: 'discovery', registry: host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
+    const auth = learnFrom(response, url);
+    emit({ type: 'discovery', registry: url.host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
     return auth;
   }
 
@@ -335,10 +336,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     if (!auth && !(answered && out.replayable)) {
       auth = await shareDiscovery(origin, async () => {
         if (!out.replayable) return probe(out.url, signal);
-        const first = await send(out);
-        response = first;
-        const challenge = first.status === 401 ? challengeOf(first, host) : undefined;
-        return challenge && remember(out.url, challenge);
+        response = await send(out);
+        return learnFrom(response, out.url);
       });
     }
     if (!response) {
@@ -347,10 +346,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     }
     if (response.status !== 401) return response;
     // A browser follows redirects itself: a 401 from another origin is that host's to answer.
-    if (isBrowser && response.redirected && new URL(response.url).origin !== origin) {
-      await discard(response);
-      return exchange({ ...out, url: new URL(response.url) }, addressed);
-    }
+    // A browser followed a redirect itself: a 401 from another origin is not this host's to answer.
+    if (response.redirected && new URL(response.url).origin !== origin) return response;
 
     const challenge = challengeOf(response, host);
     if (!challenge) return response;
@@ -364,7 +361,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       scheme: challenge.scheme,
       realm: learnt?.realm && displayUrl(learnt.realm),
       service,
-      scopes: [...challengeScopes],
+      scopes: challengeScopes,
       error,
     });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.

@@ -151,17 +151,17 @@ export function formatChallenge(c: Challenge): string {
   const refuse = (why: string): never => {
     throw new TypeError(`formatChallenge: ${why}`);
   };
-  if (!IS_TOKEN.test(c.scheme)) refuse('the scheme must be a token');
+  if (!IS_TOKEN.test(c.scheme)) refuse('scheme is not a token');
   const entries = Object.entries(c.params);
   if (c.token68 !== undefined) {
     if (!IS_TOKEN68.test(c.token68)) refuse('malformed token68');
-    if (entries.length > 0) refuse('a challenge has token68 or params, not both');
+    if (entries.length > 0) refuse('token68 and params together');
     return `${c.scheme} ${c.token68}`;
   }
   if (entries.length === 0) return c.scheme;
   const parts = entries.map(([name, value]) => {
-    if (!IS_TOKEN.test(name)) refuse('a parameter name must be a token');
-    if (/[\0-\x08\n-\x1f\x7f]/.test(value)) refuse('control character in a parameter value');
+    if (!IS_TOKEN.test(name)) refuse('param name is not a token');
+    if (/[\0-\x08\n-\x1f\x7f]/.test(value)) refuse('control character in a value');
     return `${name}="${value.replace(/["\\]/g, '\\$&')}"`;
   });
   return `${c.scheme} ${parts.join(', ')}`;

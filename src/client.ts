@@ -20,40 +20,17 @@ export interface RegistryClientOptions
   authFetch?: AuthFetch;
 }
 
-const AUTH_OPTION_NAMES = [
-  'credentials',
-  'fetch',
-  'cache',
-  'scopes',
-  'clientId',
-  'onEvent',
-  'expiryMarginMs',
-  'tokenTimeoutMs',
-  'tokenRetries',
-  'maxTokenResponseBytes',
-  'passwordGrant',
-  'allowInsecureRealm',
-  'challenges',
-  'realmCredentials',
-  'now',
-] as const;
-
 /**
  * A ky instance whose input is relative to the registry's `/v2/` (`client.get('team/app/tags/list')`),
  * with ky's retry for 429/5xx and timeouts on top of authentication.
  */
 export function createRegistryClient(options: RegistryClientOptions): KyInstance {
-  const { registry, authFetch, ...rest } = options;
-  const authOptions: Record<string, unknown> = {};
-  const kyOptions: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(rest)) {
-    if ((AUTH_OPTION_NAMES as readonly string[]).includes(name)) authOptions[name] = value;
-    else kyOptions[name] = value;
-  }
-  const base = registryBaseUrl(registry);
+  // `credentials` and `cache` are the auth fetch's here, never fetch's request modes; every other option goes to
+  // both, and each ignores what is not its own (no list of names to keep in step with either).
+  const { registry, authFetch, credentials, cache, ...rest } = options;
   return ky.create({
-    ...(kyOptions as KyOptions),
-    prefix: new URL('/v2/', base).href,
-    fetch: authFetch ?? createAuthFetch(authOptions as AuthFetchOptions),
+    ...(rest as KyOptions),
+    prefix: new URL('/v2/', registryBaseUrl(registry)).href,
+    fetch: authFetch ?? createAuthFetch({ ...(rest as AuthFetchOptions), credentials, cache }),
   });
 }

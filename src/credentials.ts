@@ -8,15 +8,15 @@ import type { Credential, CredentialContext, CredentialProvider } from './types.
 export type CredentialsOption = Credential | CredentialProvider | undefined;
 
 
+const EXPECTED = 'Expected { username, password }, { refreshToken, username? }, { accessToken }';
+
 /** Why a value is not a credential, naming the field (never a value); undefined when it is one. */
 export function credentialProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`;
-  }
+  if (typeof value !== 'object' || !value) return `it is ${value === null ? 'null' : `a ${typeof value}`}, not an object`;
   const v = value as Record<string, unknown>;
   const bad = (name: string) =>
     v[name] === undefined || v[name] === ''
-      ? `\`${name}\` is missing or empty${name === 'password' ? ' (is the variable that should hold it set?)' : ''}`
+      ? `\`${name}\` is missing or empty`
       : typeof v[name] !== 'string'
         ? `\`${name}\` is not a string`
         : // An access token is sent as it is, in an Authorization header: it must fit in one.
@@ -26,7 +26,7 @@ export function credentialProblem(value: unknown): string | undefined {
   if ('accessToken' in v) return bad('accessToken');
   if ('refreshToken' in v) return bad('refreshToken') ?? (v.username === undefined ? undefined : bad('username'));
   if ('username' in v || 'password' in v) return bad('username') ?? bad('password');
-  return 'it has none of `username` with `password`, `refreshToken` or `accessToken`';
+  return 'it has no `username`, `refreshToken` or `accessToken`';
 }
 
 /** The `credentials` option, checked when the auth fetch is created. */
@@ -36,8 +36,7 @@ export function checkCredentialsOption(option: unknown): CredentialsOption {
   if (problem) {
     throw new OciAuthError(
       'CREDENTIALS_INVALID',
-      `The credentials option is not a credential: ${problem}. ` +
-        'Expected { username, password }, { refreshToken, username? }, { accessToken } or a provider function.',
+      `The credentials option is not a credential: ${problem}. ${EXPECTED} or a provider function.`,
     );
   }
   return option as Credential;
@@ -52,8 +51,8 @@ export async function callProvider(provider: CredentialProvider, ctx: Credential
     if (error instanceof CredentialProviderError) throw error;
     // Neither its message nor the error itself (as `cause`) is kept: either may hold a secret.
     throw new CredentialProviderError(
-      `The credential provider failed for ${ctx.registry}: it threw ${error instanceof Error ? `a ${error.name}` : 'a non-error'}. ` +
-        'Check the provider (its message is not repeated here in case it holds a secret).',
+      `The credential provider failed for ${ctx.registry}: it threw ${error instanceof Error ? `a ${error.name}` : 'a non-error'} ` +
+        '(its message is not repeated: it may hold a secret). Check the provider.',
       ctx.registry,
     );
   }
@@ -61,8 +60,7 @@ export async function callProvider(provider: CredentialProvider, ctx: Credential
   const problem = credentialProblem(value);
   if (problem) {
     throw new CredentialProviderError(
-      `The credential provider returned something that is not a credential for ${ctx.registry}: ${problem}. ` +
-        'Expected { username, password }, { refreshToken, username? }, { accessToken } or undefined.',
+      `The credential provider returned something that is not a credential for ${ctx.registry}: ${problem}. ${EXPECTED} or undefined.`,
       ctx.registry,
     );
   }

@@ -10,21 +10,13 @@ export function basicAuthorization(username: string, secret: string): string {
   return `Basic ${btoa(Array.from(encoder.encode(`${username}:${secret}`), (b) => String.fromCharCode(b)).join(''))}`;
 }
 
-/** SHA-256 (hex, first 128 bits) of a text: used to name a credential in cache keys without holding it. */
+/**
+ * SHA-256 (hex, first 128 bits) of a text: used to name a credential in cache keys without holding it. A page on
+ * an insecure origin has no WebCrypto: there the name is random, so that credential's tokens are its own alone
+ * (equal credentials in two objects then fetch their own tokens; they never share a wrong one).
+ */
 export async function hashText(text: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  if (subtle) {
-    const digest = new Uint8Array(await subtle.digest('SHA-256', encoder.encode(text)), 0, 16);
-    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
-  // WebCrypto is missing only on insecure browser origins: fall back to two independent FNV-1a passes.
-  // Not a cryptographic hash, but the key stays in memory and never leaves the process.
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  return `fnv${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
+  const digest = subtle ? await subtle.digest('SHA-256', encoder.encode(text)) : Uint32Array.from([0, 0, 0, 0], () => Math.random() * 2 ** 32).buffer;
+  return Array.from(new Uint8Array(digest, 0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
 }

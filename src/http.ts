@@ -74,13 +74,7 @@ export async function readBytesLimited(response: Response, maxBytes: number): Pr
     if (size > maxBytes) await tooLarge();
     chunks.push(chunk.value);
   }
-  const all = new Uint8Array(size);
-  size = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, size);
-    size += chunk.byteLength;
-  }
-  return all;
+  return new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
 }
 
 export async function readTextLimited(response: Response, maxBytes: number): Promise<string> {

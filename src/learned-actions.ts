@@ -2,7 +2,7 @@
 // The first challenge that says so is remembered per registry and method, so later repositories are
 // asked for the right scope up front instead of paying a rejected token and a second 401 each.
 
-import { formatScope, parseScope, type Scope } from './scope.ts';
+import { mergeScopes } from './scope.ts';
 
 export class LearnedActions {
   /** Extra actions per `registry method`. */
@@ -12,10 +12,9 @@ export class LearnedActions {
   widen(registry: string, url: URL, method: string, inferred: string[]): string[] {
     const extra = this.#extra.get(`${registry} ${method}`);
     if (!extra) return inferred;
-    return inferred.map((text) => {
-      const scope = widenable(text, url);
-      return scope ? formatScope({ ...scope, actions: [...scope.actions, ...extra] }) : text;
-    });
+    // The same resource with the extra actions: mergeScopes joins them into one canonical scope.
+    const resource = (text: string) => text.slice(0, text.lastIndexOf(':') + 1);
+    return mergeScopes(inferred, inferred.flatMap((text) => (widenable(text, url) ? [...extra].map((action) => resource(text) + action) : [])));
   }
 
   /** Remember actions a challenge asked on a repository beyond those the request implied; true when new. */
@@ -36,13 +35,11 @@ export class LearnedActions {
   }
 }
 
-/** The repository scope a text names, unless it is a mount's source repository (which keeps its plain pull). */
-function widenable(text: string, url: URL): Scope | undefined {
-  try {
-    const scope = parseScope(text);
-    if (scope.type === 'repository' && scope.name !== url.searchParams.get('from')) return scope;
-  } catch {
-    // not a scope: left alone
-  }
-  return undefined;
+/**
+ * The repository a canonical scope (mergeScopes output) names, with its actions, unless it is a mount's source
+ * repository (which keeps its plain pull). The name runs to the last `:`, so it may hold `host:port`.
+ */
+function widenable(text: string, url: URL): { name: string; actions: string[] } | undefined {
+  const match = /^repository:(.+):([^:]*)$/.exec(text);
+  return match && match[1] !== url.searchParams.get('from') ? { name: match[1]!, actions: match[2]!.split(',') } : undefined;
 }

@@ -46,8 +46,7 @@ export function redirected(response: Response, from: Outgoing): Outgoing | undef
     const headers = new Headers(from.init.headers);
     headers.delete('content-type');
     headers.delete('content-length');
-    const { body: _body, duplex: _duplex, ...rest } = from.init as RequestInit & { duplex?: string };
-    return { url, method: from.method === 'HEAD' ? 'HEAD' : 'GET', init: { ...rest, headers }, replayable: true };
+    return { url, method: from.method === 'HEAD' ? 'HEAD' : 'GET', init: { ...from.init, body: undefined, duplex: undefined, headers } as RequestInit, replayable: true };
   }
   return from.replayable ? { ...from, url } : undefined;
 }

@@ -239,11 +239,8 @@ function retryDelay(retryAfter: string | null, attempt: number): number | undefi
 function corsHint(realm: URL, realmCredentials: RequestCredentials | undefined): string {
   const origin = isBrowser ? globalThis.location?.origin : undefined;
   if (!origin || origin === realm.origin) return '';
-  return (
-    ` In a browser this is also what a token endpoint without CORS looks like: it must answer this page with ` +
-    `"Access-Control-Allow-Origin: ${origin}"${realmCredentials === 'include' ? ' and "Access-Control-Allow-Credentials: true"' : ''}, ` +
-    'and its preflights (OPTIONS) with "Access-Control-Allow-Headers: Authorization".'
-  );
+  const credentialed = realmCredentials === 'include' ? ', "Access-Control-Allow-Credentials: true"' : '';
+  return ` In a page, a realm without CORS fails this way: it needs "Access-Control-Allow-Origin: ${origin}"${credentialed} and "Access-Control-Allow-Headers: Authorization".`;
 }
 
 /** What a failed fetch says happened, without trusting its shape. */

@@ -1,6 +1,5 @@
 // Reading a token endpoint's JSON answer into a token with a trustworthy expiry and its granted scopes.
 
-import { jwtDecode } from 'jwt-decode';
 import { HEADER_SAFE } from './encoding.ts';
 import { TokenResponseError } from './errors.ts';
 import { mergeScopes } from './scope.ts';
@@ -37,6 +36,19 @@ function positiveSeconds(value: unknown): number | undefined {
 
 const nonEmptyString = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
 
+/**
+ * The claims of a JWT (its payload: base64url-encoded JSON), or undefined when the token is not one. Read only,
+ * never verified: the registry verifies; we only learn `exp` and `access` from them.
+ */
+export function jwtClaims(token: string): { exp?: unknown; access?: unknown } | undefined {
+  try {
+    const payload = atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+    return Object(JSON.parse(new TextDecoder().decode(Uint8Array.from(payload, (c) => c.charCodeAt(0)))));
+  } catch {
+    return undefined; // an opaque token is fine
+  }
+}
+
 /** Scopes from a distribution JWT `access` claim: `[{type, name, actions}]`. */
 export function scopesFromAccessClaim(access: unknown): string[] | undefined {
   if (!Array.isArray(access)) return undefined;
@@ -71,14 +83,9 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Tok
   }
   if (!HEADER_SAFE.test(token)) {
     // Never echo it: a line break or a non-ASCII character would break the Authorization header anyway.
-    throw invalid('a token that cannot be sent in an Authorization header (it holds a space, a control or a non-ASCII character)');
+    throw invalid('a token that cannot be sent in an Authorization header (a space, control or non-ASCII character)');
   }
-  let claims: { exp?: unknown; access?: unknown } | undefined;
-  try {
-    claims = jwtDecode(token);
-  } catch {
-    // an opaque token is fine
-  }
+  const claims = jwtClaims(token);
   const lifetimeMs = (positiveSeconds(fields.expires_in) ?? DEFAULT_EXPIRES_IN_SEC) * 1000;
 
   // The life starts when we asked, or earlier when the server says it issued the token earlier

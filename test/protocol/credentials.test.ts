@@ -116,10 +116,10 @@ describe('bad credential values: a typed error naming the field, never the value
 
   it.each([
     ['a string', 'alice:secret-in-a-string', 'it is a string, not an object'],
-    ['{ user, pass }', { user: 'alice', pass: 'secret-in-pass' }, 'it has none of `username` with `password`, `refreshToken` or `accessToken`'],
-    ['{ username } alone', { username: 'alice' }, '`password` is missing or empty (is the variable that should hold it set?)'],
+    ['{ user, pass }', { user: 'alice', pass: 'secret-in-pass' }, 'it has no `username`, `refreshToken` or `accessToken`'],
+    ['{ username } alone', { username: 'alice' }, '`password` is missing or empty'],
     ['password: undefined (an unset environment variable)', { username: 'alice', password: undefined }, '`password` is missing or empty'],
-    ['{}', {}, 'it has none of'],
+    ['{}', {}, 'it has no `username`'],
     ['a numeric password', { username: 'alice', password: 1234 }, '`password` is not a string'],
     ['an access token with a line break', { accessToken: 'abc\r\ndef-secret' }, '`accessToken` holds characters an HTTP header cannot carry'],
     ['null', null, 'it is null, not an object'],
@@ -134,7 +134,7 @@ describe('bad credential values: a typed error naming the field, never the value
   it('a provider answering { user, pass } or { username } is a CredentialProviderError naming the field', async () => {
     fakeRegistry({ expiresIn: 300 });
     for (const [answer, says] of [
-      [{ user: 'alice', pass: 'secret-in-pass' }, 'it has none of `username`'],
+      [{ user: 'alice', pass: 'secret-in-pass' }, 'it has no `username`'],
       [{ username: 'alice' }, '`password` is missing or empty'],
     ] as const) {
       const error = await createAuthFetch({ credentials: () => answer as never })(manifest('team/app')).catch((e: unknown) => e);

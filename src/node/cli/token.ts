@@ -3,10 +3,9 @@
 // a fetch wrapper underneath it sees the Authorization header of the authenticated attempt, which carries
 // the token. `/v2/` accepts any valid token, so the token is also checked by the registry itself.
 
-import { jwtDecode } from 'jwt-decode';
 import { mergeScopes, parseScope } from '../../index.ts';
 import type { AuthEvent } from '../../index.ts';
-import { scopesFromAccessClaim } from '../../token-response.ts';
+import { jwtClaims, scopesFromAccessClaim } from '../../token-response.ts';
 import type { TokenArgs } from './args.ts';
 import { deadline } from './deadline.ts';
 import { CliError, EXIT, UsageError } from './exit.ts';
@@ -54,12 +53,8 @@ function scopesOf(args: TokenArgs, repository: string | undefined): string[] {
 }
 
 function decodeClaims(token: string): Record<string, unknown> | null {
-  try {
-    const claims = jwtDecode<unknown>(token);
-    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+  const claims = jwtClaims(token);
+  return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
 }
 
 
