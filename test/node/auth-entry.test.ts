@@ -42,10 +42,25 @@ describe('parseHelperOutput', () => {
     expect(parseHelperOutput('{}')).toBeUndefined();
   });
 
+  it('reads what Go\'s json.Decoder reads in docker-credential-helpers client/client.go', () => {
+    expect(parseHelperOutput('{"serverurl":"s","username":"u","secret":"p"}')).toEqual({ username: 'u', password: 'p' });
+    expect(parseHelperOutput('{"USERNAME":"u","sEcReT":"p"}')).toEqual({ username: 'u', password: 'p' });
+    expect(parseHelperOutput('{"Username":"a","username":"b","Secret":"p"}')).toEqual({ username: 'b', password: 'p' });
+    expect(parseHelperOutput('{"\u017fecret":"p","Username":"u"}')).toEqual({ username: 'u', password: 'p' });
+    expect(parseHelperOutput('  {"Username":"u","Secret":"p"}\nlogged in with helper v1 {not json')).toEqual({ username: 'u', password: 'p' });
+    expect(parseHelperOutput('{"Username":"u","Secret":"p"}{"Username":"x","Secret":"y"}')).toEqual({ username: 'u', password: 'p' });
+    expect(parseHelperOutput('{"Username":"u","Secret":"a}\\"b","X":[{}]} trailing')).toEqual({ username: 'u', password: 'a}"b' });
+    expect(parseHelperOutput('{"Username":null,"Secret":"p"}')).toEqual({ username: '', password: 'p' });
+    expect(parseHelperOutput('null')).toBeUndefined();
+  });
+
   it('rejects anything else', () => {
     expect(parseHelperOutput('')).toBe(false);
+    expect(parseHelperOutput(' \n')).toBe(false);
     expect(parseHelperOutput('nope')).toBe(false);
-    expect(parseHelperOutput('null')).toBe(false);
+    expect(parseHelperOutput('{"Username":"u","Secret":"p"')).toBe(false);
+    expect(parseHelperOutput('{"Username":"u",}')).toBe(false);
+    expect(parseHelperOutput('{"ServerURL":1,"Username":"u","Secret":"p"}')).toBe(false);
     expect(parseHelperOutput('"u:p"')).toBe(false);
     expect(parseHelperOutput('["u","p"]')).toBe(false);
     expect(parseHelperOutput('{"Username":1,"Secret":"p"}')).toBe(false);
