@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAuthEntry } from '../../src/node/auth-entry.ts';
+import { decodeAuthEntry, decodePodmanAuthEntry } from '../../src/node/auth-entry.ts';
 import { parseHelperOutput } from '../../src/node/credential-helper.ts';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -30,6 +30,21 @@ describe('decodeAuthEntry', () => {
       problem: 'has an "auth" field that does not decode to "username:password"',
     });
     expect(decodeAuthEntry({ identitytoken: 1 })).toEqual({ kind: 'invalid', problem: 'has a non-string "identitytoken" field' });
+  });
+});
+
+describe('decodePodmanAuthEntry', () => {
+  it('reads only auth, and identitytoken beside it, as containers/image pkg/docker/config/config.go decodeDockerAuth', () => {
+    expect(decodePodmanAuthEntry({ auth: b64('u:p') })).toEqual({ kind: 'credential', credential: { username: 'u', password: 'p' } });
+    expect(decodePodmanAuthEntry({ auth: b64('u:p\0') })).toEqual({ kind: 'credential', credential: { username: 'u', password: 'p' } });
+    expect(decodePodmanAuthEntry({ auth: b64('u:'), identitytoken: 'rt' })).toEqual({ kind: 'credential', credential: { refreshToken: 'rt', username: 'u' } });
+    expect(decodePodmanAuthEntry({ auth: b64('u:p'), registrytoken: 'at' })).toEqual({ kind: 'credential', credential: { username: 'u', password: 'p' } });
+    expect(decodePodmanAuthEntry({ username: 'u', password: 'p' })).toEqual({ kind: 'empty' });
+    expect(decodePodmanAuthEntry({ registrytoken: 'at' })).toEqual({ kind: 'empty' });
+    expect(decodePodmanAuthEntry({ identitytoken: 'rt' })).toEqual({ kind: 'empty' });
+    expect(decodePodmanAuthEntry({})).toEqual({ kind: 'empty' });
+    expect(decodePodmanAuthEntry({ auth: 'a b' })).toEqual({ kind: 'invalid', problem: 'has an "auth" field that is not valid base64' });
+    expect(decodePodmanAuthEntry(null)).toEqual({ kind: 'invalid', problem: 'is not a JSON object' });
   });
 });
 

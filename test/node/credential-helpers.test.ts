@@ -181,6 +181,39 @@ describe('credential helpers: output read as Go reads it (docker-credential-help
   });
 });
 
+describe('credential helpers: docker keeps a registrytoken from auths (cli/config/credentials/native_store.go Get)', () => {
+  it('sends the registrytoken of the auths entry next to a credsStore or a credHelpers entry, after running the helper', async () => {
+    await sb.tableHelper('store', { 'quay.io': { Username: 'helper-user', Secret: 'helper-pw' } });
+    await sb.writeJson(configFile, {
+      credsStore: 'store',
+      credHelpers: { 'ghcr.io': 'store' },
+      auths: {
+        'quay.io': { registrytoken: 'at-quay' },
+        'ghcr.io': { registrytoken: 'at-ghcr', auth: b64('file:pw') },
+        'other.io': { auth: b64('ignored:pw') },
+      },
+    });
+    const provider = dockerCredentials({ env: sb.env });
+    expect(await provider(ctx('quay.io'))).toEqual({ accessToken: 'at-quay' });
+    // the helper has nothing for ghcr.io: the token is still sent
+    expect(await provider(ctx('ghcr.io'))).toEqual({ accessToken: 'at-ghcr' });
+    // without a token, the helper's answer (here: none) stands and the auths password is not used
+    expect(await provider(ctx('other.io'))).toBeUndefined();
+    expect(await sb.calls('store')).toEqual(['quay.io', 'ghcr.io', 'other.io']);
+  });
+});
+
+describe('credential helpers: a failing helper fails the lookup, as docker 29 (cli/command/registry.go RetrieveAuthTokenFromImage)', () => {
+  it('does not fall back to the auths entry of the registry', async () => {
+    await sb.helper('broken', `#!/bin/sh\ncat >/dev/null\necho ${shq(SECRET)}\nexit 1\n`);
+    await sb.writeJson(configFile, { credsStore: 'broken', auths: { 'quay.io': { auth: b64(`file:${SECRET}-file`) } } });
+    const error = await errorOf(dockerCredentials({ env: sb.env })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialHelperError);
+    expect((error as CredentialHelperError).reason).toBe('exit');
+    expectNoSecret(error, [SECRET, b64(`file:${SECRET}-file`)]);
+  });
+});
+
 describe('credential helpers: failures', () => {
   function expectHelperError(error: unknown, helper: string, registry: string, reason: string): CredentialHelperError {
     expect(error).toBeInstanceOf(CredentialHelperError);
