@@ -278,6 +278,16 @@ describe('podmanCredentials: helpers', () => {
     expect(await sb.calls('pod')).toEqual([]);
   });
 
+  it('refuses an empty helper name, as podman fails running "docker-credential-" (containers/image pkg/docker/config/config.go findCredentialsInFile)', async () => {
+    const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': '' }, auths: { 'quay.io': { auth: b64(`u:${SECRET}`) } } });
+    const error = await rejectionOf(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as Error).message).toBe(
+      `The credHelpers "quay.io" value used for quay.io in ${authFile} is not a credential helper name (expected a string like "osxkeychain", naming the program docker-credential-<name>). Fix the file.`,
+    );
+    expectNoSecret(error, [SECRET, b64(`u:${SECRET}`)]);
+  });
+
   it('ignores credsStore, as podman does', async () => {
     await sb.tableHelper('store', { 'quay.io': { Username: 'store', Secret: 's' } });
     await sb.writeJson(join(sb.home, '.docker', 'config.json'), { credsStore: 'store', auths: { 'quay.io': { auth: b64('inline:pw') } } });
