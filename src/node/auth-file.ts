@@ -1,24 +1,18 @@
 // The shape shared by docker's config.json and containers' auth.json: `auths`, `credHelpers`, `credsStore`.
+// Keys are kept as written: each provider matches them with its own tool's rule.
 
-import { decodeAuthEntry } from './auth-entry.ts';
 import type { AuthEntry } from './auth-entry.ts';
 import type { Credential } from '../types.ts';
 import { CredentialConfigError } from './errors.ts';
-
-/** How a tool reads keys: `toKey` canonicalises a raw key; `nativeKey` is the form the tool itself writes. */
-export interface KeyStyle {
-  toKey(raw: string): string | undefined;
-  nativeKey(key: string): string;
-}
 
 export interface AuthFile {
   file: string;
   /** Distinct for each parse of each file: helper answers are cached per generation. */
   generation: number;
-  /** Canonical key → usable or invalid entry (empty entries are left out). */
-  auths: Map<string, { rawKey: string; entry: AuthEntry }>;
-  /** Canonical registry → helper name (`''` means "use the auths entries", as docker does). */
-  credHelpers: Map<string, { rawKey: string; helper: unknown }>;
+  /** Raw key → raw entry, in file order. */
+  auths: Map<string, unknown>;
+  /** Raw key → helper name (not validated yet). */
+  credHelpers: Map<string, unknown>;
   /** The `credsStore` value when present and non-empty (not validated yet). */
   credsStore: unknown;
 }
@@ -27,23 +21,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/**
- * Several raw keys may name the same registry (`docker.io`, `https://index.docker.io/v1/`): the one
- * written in the tool's native form wins, then the first in the file.
- */
-function put<V extends { rawKey: string }>(map: Map<string, V>, key: string, value: V, style: KeyStyle): void {
-  const existing = map.get(key);
-  if (existing === undefined) {
-    map.set(key, value);
-    return;
-  }
-  const native = style.nativeKey(key);
-  if (existing.rawKey.trim() !== native && value.rawKey.trim() === native) map.set(key, value);
-}
-
 let generations = 0;
 
-export function parseAuthFile(data: unknown, file: string, registry: string, style: KeyStyle): AuthFile {
+export function parseAuthFile(data: unknown, file: string, registry: string): AuthFile {
   const bad = (what: string): CredentialConfigError =>
     new CredentialConfigError(
       `Cannot use the credentials file ${file} (looking up ${registry}): ${what}. ` +
@@ -56,31 +36,17 @@ export function parseAuthFile(data: unknown, file: string, registry: string, sty
   if (credHelpers !== undefined && credHelpers !== null && !isObject(credHelpers)) {
     throw bad('its "credHelpers" is not an object');
   }
-
-  const result: AuthFile = { file, generation: ++generations, auths: new Map(), credHelpers: new Map(), credsStore: undefined };
-  for (const [rawKey, value] of Object.entries(isObject(auths) ? auths : {})) {
-    const key = style.toKey(rawKey);
-    if (key === undefined) continue;
-    const entry = decodeAuthEntry(value);
-    if (entry.kind === 'empty') continue;
-    put(result.auths, key, { rawKey, entry }, style);
-  }
-  for (const [rawKey, helper] of Object.entries(isObject(credHelpers) ? credHelpers : {})) {
-    const key = style.toKey(rawKey);
-    if (key === undefined || key.includes('/')) continue;
-    put(result.credHelpers, key, { rawKey, helper }, style);
-  }
-  if (credsStore !== undefined && credsStore !== null && credsStore !== '') result.credsStore = credsStore;
-  return result;
+  return {
+    file,
+    generation: ++generations,
+    auths: new Map(Object.entries(isObject(auths) ? auths : {})),
+    credHelpers: new Map(Object.entries(isObject(credHelpers) ? credHelpers : {})),
+    credsStore: credsStore !== undefined && credsStore !== null && credsStore !== '' ? credsStore : undefined,
+  };
 }
 
-/** The credential of a found entry; throws when the entry is invalid. */
-export function credentialOf(
-  found: { rawKey: string; entry: AuthEntry },
-  file: string,
-  registry: string,
-): Credential | undefined {
-  const { entry, rawKey } = found;
+/** The credential of a decoded entry (undefined when empty); throws when the entry is invalid. */
+export function credentialOf(entry: AuthEntry, rawKey: string, file: string, registry: string): Credential | undefined {
   if (entry.kind === 'credential') return entry.credential;
   if (entry.kind === 'empty') return undefined;
   throw new CredentialConfigError(

@@ -156,20 +156,55 @@ function isNotFound(text: string): boolean {
   return text.toLowerCase().includes(NOT_FOUND_MESSAGE);
 }
 
-/** `{ServerURL, Username, Secret}` → credential; undefined for an empty secret; false when malformed. */
+/**
+ * `{ServerURL, Username, Secret}` → credential, read as docker-credential-helpers' client reads it with
+ * Go's encoding/json `Decoder.Decode`: only the first JSON value counts (a log line after it is
+ * ignored), keys match case-insensitively (the last match wins), and `null` leaves a field empty, as
+ * does a top-level `null`. Undefined for an empty secret; false when Go would fail to decode it.
+ */
 export function parseHelperOutput(text: string): Credential | undefined | false {
-  let data: unknown;
+  const start = text.search(/[^ \t\r\n]/);
+  if (start < 0) return false;
+  if (text.startsWith('null', start)) return undefined;
+  const end = text[start] === '{' ? endOfObject(text, start) : -1;
+  if (end < 0) return false;
+  let data: Record<string, unknown>;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.slice(start, end)) as Record<string, unknown>;
   } catch {
     return false;
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
-  const { Username: username = '', Secret: secret = '' } = data as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof secret !== 'string') return false;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    // Upper then lower case: Go also folds "ſ" (long s) to "s".
+    const name = key.toUpperCase().toLowerCase();
+    if ((name === 'username' || name === 'secret' || name === 'serverurl') && value !== null) fields[name] = value;
+  }
+  const { username = '', secret = '', serverurl = '' } = fields;
+  if (typeof username !== 'string' || typeof secret !== 'string' || typeof serverurl !== 'string') return false;
   if (secret === '') return undefined;
   if (username === TOKEN_USERNAME) return { refreshToken: secret };
   return { username, password: secret };
+}
+
+/** The index just past the `}` closing the object that opens at `start`, or -1 when it is not closed. */
+function endOfObject(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '{' || c === '[') {
+      depth++;
+    } else if ((c === '}' || c === ']') && --depth === 0) {
+      return i + 1;
+    }
+  }
+  return -1;
 }
 
 export interface HelperCache {

@@ -28,12 +28,19 @@ function configError(file: string, registry: string, what: string, cause?: unkno
   );
 }
 
-/**
- * @param parse turns the parsed JSON into `T`; it may throw a {@link CredentialConfigError}.
- * An empty file counts as `{}`, as docker treats it.
- */
+export interface JsonFileOptions {
+  /**
+   * What a file holding nothing but white space is: `{}` for docker (its decoder stops at the end of
+   * input without complaint), an error for podman (containers/image `json.Unmarshal`: "unexpected end
+   * of JSON input").
+   */
+  emptyFile: 'empty-object' | 'error';
+}
+
+/** @param parse turns the parsed JSON into `T`; it may throw a {@link CredentialConfigError}. */
 export function createJsonFileReader<T>(
   parse: (data: unknown, file: string, registry: string) => T,
+  options: JsonFileOptions,
 ): JsonFileReader<T> {
   const entries = new Map<string, { stamp: string; value: Promise<T | undefined> }>();
 
@@ -47,7 +54,9 @@ export function createJsonFileReader<T>(
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     let data: unknown = {};
-    if (text.trim() !== '') {
+    if (text.trim() === '') {
+      if (options.emptyFile === 'error') throw configError(file, registry, 'it is empty (not even {})');
+    } else {
       try {
         data = JSON.parse(text);
       } catch (error) {

@@ -27,23 +27,24 @@ export function dockerConfigFile(env: NodeJS.ProcessEnv, configDir?: string): st
 }
 
 /**
- * The files podman reads, in order. An explicit file (`authFile`, else `$REGISTRY_AUTH_FILE`) is
- * the only one. Otherwise `$XDG_RUNTIME_DIR/containers/auth.json` (when the variable is set),
- * `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`, then docker's config.json unless
- * `dockerFallback` is false.
+ * The files podman reads, in order: the podman CLI's default `--authfile` (containers/common
+ * `GetDefaultAuthFile`), else containers/image's list. An explicit file (`authFile`, else
+ * `$REGISTRY_AUTH_FILE`) is the only one; so is `$DOCKER_CONFIG/config.json` when `DOCKER_CONFIG` is
+ * set (unless `dockerFallback` is false). Otherwise `$XDG_RUNTIME_DIR/containers/auth.json` (when the
+ * variable is set), `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`, then `~/.docker/config.json`
+ * unless `dockerFallback` is false.
  */
 export function podmanAuthFiles(env: NodeJS.ProcessEnv, authFile: string | undefined, dockerFallback: boolean): string[] {
   const explicit = nonEmpty(authFile) ?? nonEmpty(env.REGISTRY_AUTH_FILE);
   if (explicit !== undefined) return [explicit];
+  const dockerConfig = nonEmpty(env.DOCKER_CONFIG);
+  if (dockerFallback && dockerConfig !== undefined) return [join(dockerConfig, 'config.json')];
   const files: string[] = [];
   const runtimeDir = nonEmpty(env.XDG_RUNTIME_DIR);
   if (runtimeDir !== undefined) files.push(join(runtimeDir, 'containers', 'auth.json'));
   const home = homeDirectory(env);
   const configHome = nonEmpty(env.XDG_CONFIG_HOME) ?? (home === undefined ? undefined : join(home, '.config'));
   if (configHome !== undefined) files.push(join(configHome, 'containers', 'auth.json'));
-  if (dockerFallback) {
-    const docker = dockerConfigFile(env);
-    if (docker !== undefined) files.push(docker);
-  }
+  if (dockerFallback && home !== undefined) files.push(join(home, '.docker', 'config.json'));
   return [...new Set(files)];
 }

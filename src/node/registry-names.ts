@@ -28,17 +28,18 @@ export function registryOfKey(key: string): string | undefined {
   return host === '' ? undefined : canonicalHost(host);
 }
 
+/** containers/image `normalizeRegistry`: the Docker Hub names podman folds together. */
+export function podmanNormalizeRegistry(registry: string): string {
+  return registry === 'registry-1.docker.io' || registry === 'docker.io' ? 'index.docker.io' : registry;
+}
+
 /**
- * A containers auth.json key, podman's way: `registry[/namespace…]`. A key with a scheme is a
- * docker-style address and keeps only its host; otherwise the path is kept (empty segments,
- * e.g. a trailing slash, removed) and the host canonicalised. Undefined for an empty key.
+ * containers/image `normalizeAuthFileKey`: a key with an `http://` or `https://` prefix keeps only its
+ * host; any other key is kept whole (`quay.io/` stays `quay.io/`). Case is kept.
  */
-export function namespacedKey(key: string): string | undefined {
-  const trimmed = key.trim();
-  if (SCHEME.test(trimmed)) return registryOfKey(trimmed);
-  const [host, ...path] = trimmed.split('/').filter((part) => part !== '');
-  if (host === undefined) return undefined;
-  return [canonicalHost(host), ...path].join('/');
+export function podmanNormalizeAuthFileKey(key: string): string {
+  const stripped = key.replace(/^http:\/\//, '').replace(/^https:\/\//, '');
+  return podmanNormalizeRegistry(stripped === key ? key : (stripped.split('/')[0] ?? ''));
 }
 
 /** The registry of a provider context (`host[:port]`, a URL is tolerated), canonical. */

@@ -1,5 +1,7 @@
 // oci-auth-fetch token: prints the token the SDK obtains, plain or as JSON metadata.
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwtPayload, startReferenceRegistry } from '../../reference/registry.ts';
 import { PASSWORD, run, startFixture, USER } from './harness.ts';
@@ -14,6 +16,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
+
+async function writeJson(file: string, data: unknown): Promise<string> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(data));
+  return file;
+}
 
 /** The registry accepts the token: it is a real one, for the scopes asked. */
 async function registryAccepts(token: string, path: string): Promise<number> {
@@ -119,6 +127,36 @@ describe('oci-auth-fetch token', () => {
     } finally {
       await basic.close();
     }
+  });
+
+  it('takes REGISTRY/REPOSITORY with a tag, a digest or both, and ignores them', async () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    for (const target of [`${fx.registry.host}/team/app:v1`, `${fx.registry.host}/team/app@${digest}`, `${fx.registry.host}/team/app:v1@${digest}`]) {
+      const result = await run(['token', target], { env: fx.env });
+      expect(result.code).toBe(0);
+      expect(decodeJwtPayload(result.stdout.trimEnd()).access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+    }
+  });
+
+  it('uses the logins in the order --help gives: podman\'s files first, and $DOCKER_CONFIG/config.json alone when DOCKER_CONFIG is set', async () => {
+    const good = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    const bad = Buffer.from(`${USER}:wrong-password-456`).toString('base64');
+    const home = join(fx.root, 'order-home');
+    const containers = await writeJson(join(fx.root, 'order-xdg', 'containers', 'auth.json'), { auths: { [fx.registry.host]: { auth: good } } });
+    await writeJson(join(home, '.docker', 'config.json'), { auths: { [fx.registry.host]: { auth: bad } } });
+    const env = { HOME: home, PATH: fx.env.PATH, XDG_CONFIG_HOME: join(fx.root, 'order-xdg') };
+    // podman's auth.json before docker's config.json
+    const first = await run(['token', `${fx.registry.host}/team/app`], { env });
+    expect(first.code).toBe(0);
+    expect(decodeJwtPayload(first.stdout.trimEnd()).sub).toBe(USER);
+    // with DOCKER_CONFIG set, podman reads only $DOCKER_CONFIG/config.json: the containers file is not used
+    await writeJson(containers, { auths: { [fx.registry.host]: { auth: bad } } });
+    const second = await run(['token', `${fx.registry.host}/team/app`], { env: { ...env, DOCKER_CONFIG: fx.env.DOCKER_CONFIG } });
+    expect(second.code).toBe(0);
+    expect(decodeJwtPayload(second.stdout.trimEnd()).sub).toBe(USER);
+    // without it, the wrong containers login is used first and refused
+    const third = await run(['token', `${fx.registry.host}/team/app`], { env });
+    expect(third.code).toBe(3);
   });
 
   it('usage errors exit 2', async () => {

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from './harness.ts';
 
+const TARGET = 'REGISTRY[/REPOSITORY[:TAG][@DIGEST]]';
+const cliDoc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' };
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -13,7 +15,9 @@ describe('--help', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const help = result.stdout;
-    expect(help.startsWith('Usage: oci-auth-fetch [options] URL\n       oci-auth-fetch token [options] REGISTRY[/REPOSITORY]')).toBe(true);
+    expect(help.startsWith(`Usage: oci-auth-fetch [options] URL\n       oci-auth-fetch token [options] ${TARGET}\n`)).toBe(true);
+    expect(help).toContain('newline is removed); cannot be combined with -d -');
+    expect(help).toContain('  0  success: the response status was below 400 (any status with --no-fail)');
     for (const option of ['-X, --request', '-H, --header', '-d, --data', '-o, --output', '-i, --include', '--scope', '--no-fail',
       '-m, --max-time', '-v, --verbose', '-u, --user', '--password-stdin', '--plain-http', 'OCI_AUTH_PASSWORD', 'NODE_EXTRA_CA_CERTS']) {
       expect(help).toContain(option);
@@ -28,9 +32,44 @@ describe('--help', () => {
   it('token --help documents the token command', async () => {
     const result = await run(['token', '--help'], { env });
     expect(result.code).toBe(0);
-    expect(result.stdout.startsWith('Usage: oci-auth-fetch token [options] REGISTRY[/REPOSITORY[:TAG]]\n')).toBe(true);
+    expect(result.stdout.startsWith(`Usage: oci-auth-fetch token [options] ${TARGET}\n`)).toBe(true);
     for (const text of ['--scope SCOPE', '--push', '--json', 'granted', 'Exit codes:', 'issues no tokens']) {
       expect(result.stdout).toContain(text);
+    }
+  });
+
+  it('token --help speaks of token only: no -d, -o or --no-fail, and its own exit 0', async () => {
+    const help = (await run(['token', '--help'], { env })).stdout;
+    expect(help).toContain('newline is removed)\n');
+    expect(help).toContain('Exit codes:\n  0  success: the token was printed\n');
+    expect(help).toContain('  1  GET /v2/ answered an HTTP error');
+    for (const text of ['-d -', '-d file', ' -o', '--no-fail', 'response status']) expect(help).not.toContain(text);
+  });
+
+  it('gives the token target the same way in --help, token --help and docs/cli.md, as target.ts reads it', async () => {
+    expect((await run(['--help'], { env })).stdout).toContain(`oci-auth-fetch token [options] ${TARGET}\n`);
+    expect((await run(['token', '--help'], { env })).stdout).toContain(`oci-auth-fetch token [options] ${TARGET}\n`);
+    expect(cliDoc).toContain(`oci-auth-fetch token [--scope S]… [--push] [--json] ${TARGET}\n`);
+    for (const text of ['REGISTRY[/REPOSITORY]`', 'REGISTRY[/REPOSITORY] ', '[:TAG]]', '[:TAG|@DIGEST]']) {
+      expect(cliDoc).not.toContain(text);
+      expect((await run(['--help'], { env })).stdout).not.toContain(text);
+      expect((await run(['token', '--help'], { env })).stdout).not.toContain(text);
+    }
+  });
+
+  it('gives the credential order of chainCredentials(podmanCredentials(), dockerCredentials()) alike in --help, token --help and docs/cli.md', async () => {
+    const order = ['$REGISTRY_AUTH_FILE', '$DOCKER_CONFIG/config.json', '$XDG_RUNTIME_DIR/containers/auth.json',
+      '~/.config/containers/auth.json', '~/.docker/config.json', 'as docker reads them', 'credHelpers', 'credsStore', 'auths'];
+    const section = (text: string, from: string, to: string): string => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+    const texts = [
+      section((await run(['--help'], { env })).stdout, 'Credentials:', '-u, --user'),
+      section((await run(['token', '--help'], { env })).stdout, 'Credentials:', '-u, --user'),
+      section(cliDoc, '5. Without `-u`', 'Nothing stored'),
+    ];
+    for (const text of texts) {
+      const positions = order.map((item) => text.indexOf(item));
+      expect(positions.every((p) => p >= 0)).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     }
   });
 
@@ -43,7 +82,9 @@ describe('usage errors exit 2 with one line on stderr', () => {
   const cases: Array<[string, string[], string]> = [
     ['no URL', [], 'no URL given'],
     ['two URLs', ['http://127.0.0.1:1/v2/', 'http://127.0.0.1:2/v2/'], 'one URL expected, got 2: http://127.0.0.1:1/v2/ http://127.0.0.1:2/v2/'],
-    ['unknown option', ['--bogus', 'x'], `Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--bogus"`],
+    ['unknown option', ['--bogus', 'x'], 'unknown option "--bogus" (an argument that starts with - goes after --)'],
+    ['unknown short option', ['-I', 'http://127.0.0.1:1/v2/'], 'unknown option "-I" (an argument that starts with - goes after --)'],
+    ['unknown option in a group', ['-iI', 'http://127.0.0.1:1/v2/'], 'unknown option "-I" (an argument that starts with - goes after --)'],
     ['option without value', ['http://127.0.0.1:1/v2/', '-X'], `Option '-X, --request <value>' argument missing`],
     ['bad header', ['-H', 'no colon', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
     ['bad header, secret not echoed', ['-H', 'Authorization Bearer s3cr3t-token', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
@@ -63,5 +104,13 @@ describe('usage errors exit 2 with one line on stderr', () => {
   it.each(cases)('%s', async (_name, args, message) => {
     const result = await run(args, { env });
     expect(result).toMatchObject({ code: 2, stdout: '', stderr: `oci-auth-fetch: ${message}; see oci-auth-fetch --help\n` });
+  });
+
+  it('an option of requests given to token is unknown there, with balanced quotes', async () => {
+    expect(await run(['token', '-X', 'GET', 'registry.example/team/app'], { env })).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'oci-auth-fetch: unknown option "-X" (an argument that starts with - goes after --); see oci-auth-fetch token --help\n',
+    });
   });
 });

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialProviderError, OciAuthError } from '../../src/errors.ts';
-import { CredentialConfigError, CredentialHelperError, dockerCredentials } from '../../src/node/index.ts';
-import { b64, ctx, sandbox, shq } from './fixtures.ts';
+import { CredentialConfigError, CredentialHelperError, dockerCredentials, podmanCredentials } from '../../src/node/index.ts';
+import { b64, ctx, expectNoSecret, sandbox, shq } from './fixtures.ts';
 import type { Sandbox } from './fixtures.ts';
 
 const SECRET = 'TOPSECRET-s3cr3t-value';
@@ -88,7 +88,7 @@ describe('credential helpers: lookup order', () => {
   });
 
   for (const key of ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/']) {
-    it(`credHelpers key ${key} applies to every Docker Hub name`, async () => {
+    it(`credHelpers key ${key} applies to every Docker Hub name (cli/config/configfile/file.go looks up only the v1 URL: a documented difference)`, async () => {
       await sb.tableHelper('hub', { 'https://index.docker.io/v1/': { Username: 'h', Secret: 's' } });
       await sb.writeJson(configFile, { credHelpers: { [key]: 'hub' } });
       const provider = dockerCredentials({ env: sb.env, cacheTtlMs: 0 });
@@ -103,7 +103,7 @@ describe('credential helpers: lookup order', () => {
     });
   }
 
-  it('credHelpers keys with a scheme or a path match their host', async () => {
+  it('credHelpers keys with a scheme or a path match their host (cli/config/configfile/file.go getConfiguredCredentialStore compares exactly: a documented difference)', async () => {
     await sb.tableHelper('quay', { 'quay.io': { Username: 'q', Secret: 's' } });
     await sb.writeJson(configFile, { credHelpers: { 'https://quay.io/v1/': 'quay' } });
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'q', password: 's' });
@@ -124,10 +124,13 @@ describe('credential helpers: answers', () => {
     expect(await sb.calls('store')).toEqual(['quay.io']);
   });
 
-  it('answers undefined when the helper says it on stderr', async () => {
+  it('answers undefined when the helper says it on stderr, or on stdout with exit 0, where docker reads only stdout of a failed helper (docker-credential-helpers client/client.go, credentials/error.go): a documented difference', async () => {
     await sb.helper('err', '#!/bin/sh\ncat >/dev/null\necho "Error: credentials not found in native keychain" >&2\nexit 1\n');
-    await sb.writeJson(configFile, { credsStore: 'err' });
-    expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
+    await sb.helper('zero', '#!/bin/sh\ncat >/dev/null\necho "credentials not found in native keychain"\n');
+    await sb.writeJson(configFile, { credHelpers: { 'a.io': 'err', 'b.io': 'zero' } });
+    const provider = dockerCredentials({ env: sb.env });
+    expect(await provider(ctx('a.io'))).toBeUndefined();
+    expect(await provider(ctx('b.io'))).toBeUndefined();
   });
 
   it('answers undefined for an empty secret', async () => {
@@ -150,6 +153,67 @@ process.stdin.on('end', () => process.stdout.write(JSON.stringify({ ServerURL: i
   });
 });
 
+describe('credential helpers: output read as Go reads it (docker-credential-helpers client/client.go)', () => {
+  it('uses an answer with lower-case keys: encoding/json matches keys case-insensitively', async () => {
+    await sb.helper('lower', `#!/bin/sh\ncat >/dev/null\nprintf '{"serverurl":"quay.io","username":"low","secret":"${SECRET}"}'\n`);
+    await sb.writeJson(configFile, { credsStore: 'lower' });
+    expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'low', password: SECRET });
+    // podman reads helpers with the same client
+    const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': 'lower' } });
+    expect(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).toEqual({ username: 'low', password: SECRET });
+  });
+
+  it('uses the first JSON value and ignores a log line after it: json.NewDecoder(…).Decode stops there', async () => {
+    await sb.helper(
+      'chatty',
+      `#!/bin/sh\ncat >/dev/null\nprintf '{"ServerURL":"quay.io","Username":"u","Secret":"${SECRET}"}\\n'\necho "time=now level=info msg=served from cache"\n`,
+    );
+    await sb.writeJson(configFile, { credsStore: 'chatty' });
+    expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'u', password: SECRET });
+  });
+
+  it('still refuses output Go cannot decode, without repeating it', async () => {
+    await sb.helper('cut', `#!/bin/sh\ncat >/dev/null\nprintf '{"Username":"u","Secret":"${SECRET}"'\n`);
+    await sb.writeJson(configFile, { credsStore: 'cut' });
+    const error = await errorOf(dockerCredentials({ env: sb.env })(ctx('quay.io')));
+    expect((error as CredentialHelperError).reason).toBe('invalid-output');
+    expectNoSecret(error, [SECRET]);
+  });
+});
+
+describe('credential helpers: docker keeps a registrytoken from auths (cli/config/credentials/native_store.go Get)', () => {
+  it('sends the registrytoken of the auths entry next to a credsStore or a credHelpers entry, after running the helper', async () => {
+    await sb.tableHelper('store', { 'quay.io': { Username: 'helper-user', Secret: 'helper-pw' } });
+    await sb.writeJson(configFile, {
+      credsStore: 'store',
+      credHelpers: { 'ghcr.io': 'store' },
+      auths: {
+        'quay.io': { registrytoken: 'at-quay' },
+        'ghcr.io': { registrytoken: 'at-ghcr', auth: b64('file:pw') },
+        'other.io': { auth: b64('ignored:pw') },
+      },
+    });
+    const provider = dockerCredentials({ env: sb.env });
+    expect(await provider(ctx('quay.io'))).toEqual({ accessToken: 'at-quay' });
+    // the helper has nothing for ghcr.io: the token is still sent
+    expect(await provider(ctx('ghcr.io'))).toEqual({ accessToken: 'at-ghcr' });
+    // without a token, the helper's answer (here: none) stands and the auths password is not used
+    expect(await provider(ctx('other.io'))).toBeUndefined();
+    expect(await sb.calls('store')).toEqual(['quay.io', 'ghcr.io', 'other.io']);
+  });
+});
+
+describe('credential helpers: a failing helper fails the lookup, as docker 29 (cli/command/registry.go RetrieveAuthTokenFromImage)', () => {
+  it('does not fall back to the auths entry of the registry', async () => {
+    await sb.helper('broken', `#!/bin/sh\ncat >/dev/null\necho ${shq(SECRET)}\nexit 1\n`);
+    await sb.writeJson(configFile, { credsStore: 'broken', auths: { 'quay.io': { auth: b64(`file:${SECRET}-file`) } } });
+    const error = await errorOf(dockerCredentials({ env: sb.env })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialHelperError);
+    expect((error as CredentialHelperError).reason).toBe('exit');
+    expectNoSecret(error, [SECRET, b64(`file:${SECRET}-file`)]);
+  });
+});
+
 describe('credential helpers: failures', () => {
   function expectHelperError(error: unknown, helper: string, registry: string, reason: string): CredentialHelperError {
     expect(error).toBeInstanceOf(CredentialHelperError);
@@ -166,6 +230,7 @@ describe('credential helpers: failures', () => {
     expect(e.message).not.toContain(SECRET);
     expect(String(e.cause ?? '')).not.toContain(SECRET);
     expect(JSON.stringify(e)).not.toContain(SECRET);
+    expectNoSecret(e, [SECRET]);
     return e;
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialProviderError } from '../../src/errors.ts';
 import { CredentialConfigError, dockerCredentials } from '../../src/node/index.ts';
-import { b64, ctx, sandbox } from './fixtures.ts';
+import { b64, ctx, expectNoSecret, rejectionOf, sandbox } from './fixtures.ts';
 import type { Sandbox } from './fixtures.ts';
 
 let sb: Sandbox;
@@ -79,8 +79,9 @@ describe('dockerCredentials: auths entries', () => {
     expect(await lookup(config, 'localhost:5000')).toEqual({ username: 'c', password: 'd' });
   });
 
-  it('matches host names case-insensitively', async () => {
+  it('matches the key Quay.IO to quay.io, where docker compares keys exactly (cli/config/credentials/file_store.go): a documented difference', async () => {
     expect(await lookup({ auths: { 'Quay.IO': { auth: b64('a:b') } } }, 'quay.io')).toEqual({ username: 'a', password: 'b' });
+    expect(await lookup({ auths: { 'HTTPS://Quay.IO/v1/': { auth: b64('c:d') } } }, 'quay.io')).toEqual({ username: 'c', password: 'd' });
   });
 });
 
@@ -89,7 +90,7 @@ describe('dockerCredentials: keys', () => {
   const hubRequests = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
   for (const key of hubKeys) {
     for (const request of hubRequests) {
-      it(`Docker Hub: key ${key} serves a request to ${request}`, async () => {
+      it(`Docker Hub: key ${key} serves a request to ${request} (cli/config/credentials/file_store.go matches only the v1 URL: a documented difference)`, async () => {
         expect(await lookup({ auths: { [key]: { auth: b64('hub:pw') } } }, request)).toEqual({ username: 'hub', password: 'pw' });
       });
     }
@@ -153,14 +154,14 @@ describe('dockerCredentials: where the file is', () => {
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
   });
 
-  it('accepts a UTF-8 byte order mark', async () => {
+  it('accepts a UTF-8 byte order mark, where docker fails to parse the file (cli/config/configfile/file.go LoadFromReader): a documented difference', async () => {
     await sb.writeText(configFile, `\uFEFF${JSON.stringify({ auths: { 'quay.io': { auth: b64('bom:1') } } })}`);
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'bom', password: '1' });
   });
 });
 
 describe('dockerCredentials: errors', () => {
-  it('rejects malformed JSON with a typed error naming the file, not its content', async () => {
+  it('rejects malformed JSON with a typed error naming the file, not its content, where docker warns and goes on (cli/config/config.go LoadDefaultConfigFile)', async () => {
     await sb.writeText(configFile, '{"auths": {"quay.io": {"auth": "TOPSECRET-in-file"}');
     const error = await Promise.resolve(dockerCredentials({ env: sb.env })(ctx('quay.io'))).then(
       () => undefined,
@@ -174,8 +175,19 @@ describe('dockerCredentials: errors', () => {
     expect(e.registry).toBe('quay.io');
     expect(e.message).toContain(configFile);
     expect(e.message).toContain('not valid JSON');
-    expect(e.message).not.toContain('TOPSECRET');
-    expect(String(e.cause ?? '')).not.toContain('TOPSECRET');
+    expectNoSecret(e, ['TOPSECRET']);
+  });
+
+  it('rejects an unpadded auth, where docker warns and goes on without it (cli/config/configfile/file.go decodeAuth, cli/config/config.go LoadDefaultConfigFile)', async () => {
+    const unpadded = b64('alice:TOPSECRET-pw1').replace(/=+$/, '');
+    expect(unpadded).not.toBe(b64('alice:TOPSECRET-pw1'));
+    await sb.writeJson(configFile, { auths: { 'quay.io': { auth: unpadded } } });
+    const error = await rejectionOf(dockerCredentials({ env: sb.env })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as Error).message).toBe(
+      `The "auths" entry "quay.io" in ${configFile} (used for quay.io) has an "auth" field that is not valid base64. Log in again or fix the entry.`,
+    );
+    expectNoSecret(error, ['TOPSECRET', unpadded]);
   });
 
   it('rejects a config that is not an object, or whose auths is not an object', async () => {
@@ -212,6 +224,23 @@ describe('dockerCredentials: errors', () => {
     await expect(dockerCredentials({ env: sb.env })(ctx('quay.io'))).rejects.toThrow(
       `The "auths" entry "quay.io" in ${configFile} (used for quay.io) has a non-string "auth" field.`,
     );
+  });
+});
+
+describe('dockerCredentials: what docker reads that we do not', () => {
+  it('does not pick a platform helper when the file holds no login, where docker does (cli/config/config.go LoadDefaultConfigFile, cli/config/credentials/default_store.go)', async () => {
+    for (const name of ['secretservice', 'pass', 'osxkeychain', 'wincred', 'desktop']) {
+      await sb.tableHelper(name, { 'quay.io': { Username: name, Secret: 's' }, 'https://index.docker.io/v1/': { Username: name, Secret: 's' } });
+    }
+    expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
+    await sb.writeJson(configFile, { auths: {} });
+    expect(await dockerCredentials({ env: sb.env })(ctx('registry-1.docker.io'))).toBeUndefined();
+    for (const name of ['secretservice', 'pass', 'osxkeychain', 'wincred', 'desktop']) expect(await sb.calls(name)).toEqual([]);
+  });
+
+  it('does not read DOCKER_AUTH_CONFIG, which docker reads before the file (cli/config/configfile/file.go GetCredentialsStore)', async () => {
+    const env = { ...sb.env, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { 'quay.io': { auth: b64('env:pw') } } }) };
+    expect(await dockerCredentials({ env })(ctx('quay.io'))).toBeUndefined();
   });
 });
 

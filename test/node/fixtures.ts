@@ -91,3 +91,39 @@ esac
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
+
+/** Every text an error carries: message, stack and own properties, down its cause chain. */
+export function errorTexts(error: unknown): string[] {
+  const texts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+    if (e instanceof Error) {
+      texts.push(e.message, e.stack ?? '');
+      for (const [key, value] of Object.entries(e)) if (key !== 'cause') texts.push(`${key}=${String(value)}`);
+      e = e.cause;
+    } else {
+      texts.push(String(e));
+      break;
+    }
+  }
+  return texts;
+}
+
+/** The error's message, stack and cause chain hold none of `secrets`. */
+export function expectNoSecret(error: unknown, secrets: readonly string[]): void {
+  if (!(error instanceof Error)) throw new Error(`expected an Error, got ${String(error)}`);
+  for (const text of errorTexts(error)) {
+    for (const secret of secrets) {
+      if (text.includes(secret)) throw new Error(`a secret appears in the error (${error.name}): not shown here`);
+    }
+  }
+}
+
+/** The rejection of `promise`; fails when it resolves. */
+export function rejectionOf(promise: unknown): Promise<unknown> {
+  return Promise.resolve(promise).then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (e: unknown) => e,
+  );
+}

@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CredentialConfigError, podmanCredentials } from '../../src/node/index.ts';
-import { b64, ctx, sandbox } from './fixtures.ts';
+import { CredentialConfigError, dockerCredentials, podmanCredentials } from '../../src/node/index.ts';
+import { b64, ctx, expectNoSecret, rejectionOf, sandbox } from './fixtures.ts';
 import type { Sandbox } from './fixtures.ts';
 
 let sb: Sandbox;
@@ -13,6 +13,7 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
+const SECRET = 'TOPSECRET-podman-pw';
 const pull = (repository: string): string[] => [`repository:${repository}:pull`];
 const authsFor = (key: string, user: string) => ({ auths: { [key]: { auth: b64(`${user}:pw`) } } });
 const userOf = (credential: unknown): string | undefined => (credential as { username?: string } | undefined)?.username;
@@ -40,29 +41,45 @@ describe('podmanCredentials: which files', () => {
     };
   });
 
-  it('follows podman precedence: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, docker config', async () => {
+  it('follows podman precedence: REGISTRY_AUTH_FILE, DOCKER_CONFIG, XDG_RUNTIME_DIR, XDG_CONFIG_HOME, ~/.docker (containers/common pkg/auth/auth.go, containers/image pkg/docker/config/config.go)', async () => {
     const who = async (e: NodeJS.ProcessEnv) => userOf(await podmanCredentials({ env: e })(ctx('quay.io')));
     expect(await who(env)).toBe('registryAuthFile');
     const { REGISTRY_AUTH_FILE: _a, ...noExplicit } = env;
-    expect(await who(noExplicit)).toBe('runtime');
-    const { XDG_RUNTIME_DIR: _b, ...noRuntime } = noExplicit;
+    expect(await who(noExplicit)).toBe('dockerEnv');
+    const { DOCKER_CONFIG: _d, ...noDockerConfig } = noExplicit;
+    expect(await who(noDockerConfig)).toBe('runtime');
+    const { XDG_RUNTIME_DIR: _b, ...noRuntime } = noDockerConfig;
     expect(await who(noRuntime)).toBe('configHome');
     const { XDG_CONFIG_HOME: _c, ...noConfigHome } = noRuntime;
     expect(await who(noConfigHome)).toBe('homeConfig');
     await rm(files.homeConfig);
-    expect(await who(noConfigHome)).toBe('dockerEnv');
-    const { DOCKER_CONFIG: _d, ...noDockerConfig } = noConfigHome;
-    expect(await who(noDockerConfig)).toBe('dockerHome');
+    expect(await who(noConfigHome)).toBe('dockerHome');
     await rm(files.dockerHome);
-    expect(await who(noDockerConfig)).toBeUndefined();
+    expect(await who(noConfigHome)).toBeUndefined();
+  });
+
+  it('with DOCKER_CONFIG set, reads $DOCKER_CONFIG/config.json only, as the podman CLI (containers/common pkg/auth/auth.go GetDefaultAuthFile)', async () => {
+    const { REGISTRY_AUTH_FILE: _a, ...e } = env;
+    // The containers files have credentials for ghcr.io; podman does not read them while DOCKER_CONFIG is set.
+    await sb.writeJson(files.runtime, authsFor('ghcr.io', 'runtime-gh'));
+    await sb.writeJson(files.configHome, authsFor('ghcr.io', 'config-home-gh'));
+    const provider = podmanCredentials({ env: e });
+    expect(userOf(await provider(ctx('quay.io')))).toBe('dockerEnv');
+    expect(await provider(ctx('ghcr.io'))).toBeUndefined();
+    // A broken containers file is not even opened.
+    await sb.writeText(files.runtime, '{"auths": TOPSECRET');
+    expect(userOf(await podmanCredentials({ env: e })(ctx('quay.io')))).toBe('dockerEnv');
+    // Without docker's config (dockerFallback: false), DOCKER_CONFIG changes nothing: the containers files are read.
+    await sb.writeJson(files.runtime, authsFor('ghcr.io', 'runtime-gh'));
+    expect(userOf(await podmanCredentials({ env: e, dockerFallback: false })(ctx('ghcr.io')))).toBe('runtime-gh');
   });
 
   it('moves on to the next file when a file has nothing for the registry', async () => {
-    const { REGISTRY_AUTH_FILE: _a, ...e } = env;
+    const { REGISTRY_AUTH_FILE: _a, DOCKER_CONFIG: _d, ...e } = env;
     await sb.writeJson(files.runtime, authsFor('ghcr.io', 'runtime-gh'));
     await sb.writeJson(files.configHome, { auths: { 'quay.io': {} } });
     const provider = podmanCredentials({ env: e });
-    expect(userOf(await provider(ctx('quay.io')))).toBe('dockerEnv');
+    expect(userOf(await provider(ctx('quay.io')))).toBe('dockerHome');
     expect(userOf(await provider(ctx('ghcr.io')))).toBe('runtime-gh');
   });
 
@@ -84,6 +101,13 @@ describe('podmanCredentials: which files', () => {
     await rm(files.homeConfig);
     expect(userOf(await podmanCredentials({ env: e })(ctx('quay.io')))).toBe('dockerEnv');
     expect(await podmanCredentials({ env: e, dockerFallback: false })(ctx('quay.io'))).toBeUndefined();
+  });
+});
+
+describe('podmanCredentials: what podman reads that we do not', () => {
+  it('does not read the legacy ~/.dockercfg, which podman reads last (containers/image pkg/docker/config/config.go dockerLegacyHomePath)', async () => {
+    await sb.writeJson(join(sb.home, '.dockercfg'), { 'https://quay.io/v1/': { auth: b64('legacy:pw') } });
+    expect(await podmanCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
   });
 });
 
@@ -137,34 +161,51 @@ describe('podmanCredentials: namespaced keys', () => {
     expect(userOf(await provider(ctx('quay.io', pull('team/app'))))).toBe('team');
   });
 
-  it('skips an empty namespaced entry in favour of a less specific one', async () => {
-    await sb.writeJson(authFile, { auths: { 'quay.io/team/app': {}, 'quay.io': { auth: b64('registry:pw') } } });
-    expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io', pull('team/app'))))).toBe('registry');
+  it('an empty most specific entry ends the lookup in its file, and the next file is tried (containers/image pkg/docker/config/config.go findCredentialsInFile)', async () => {
+    await sb.writeJson(sb.path('run', 'containers', 'auth.json'), {
+      auths: { 'quay.io/team/app': {}, 'quay.io': { auth: b64('same-file:pw') } },
+    });
+    const provider = podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } });
+    expect(await provider(ctx('quay.io', pull('team/app')))).toBeUndefined();
+    expect(userOf(await provider(ctx('quay.io', pull('team/other'))))).toBe('same-file');
+    await sb.writeJson(join(sb.home, '.config', 'containers', 'auth.json'), authsFor('quay.io', 'next-file'));
+    expect(userOf(await provider(ctx('quay.io', pull('team/app'))))).toBe('next-file');
   });
 
-  it('maps Docker Hub names in keys and requests', async () => {
+  it('matches Docker Hub keys as containers/image pkg/docker/config/config.go does: docker.io/… exactly, bare Hub names and URLs through normalizeRegistry', async () => {
     await sb.writeJson(authFile, {
       auths: {
-        'docker.io': { auth: b64('hub:pw') },
         'docker.io/library': { auth: b64('library:pw') },
-        'index.docker.io/myorg/app': { auth: b64('myorg-app:pw') },
+        'index.docker.io/myorg/app': { auth: b64('alias-namespace:pw') },
+        'index.docker.io': { auth: b64('hub-alias:pw') },
       },
     });
     const provider = podmanCredentials({ env: sb.env, authFile });
     for (const registry of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {
       expect(userOf(await provider(ctx(registry, pull('library/nginx'))))).toBe('library');
-      expect(userOf(await provider(ctx(registry, pull('myorg/app'))))).toBe('myorg-app');
-      expect(userOf(await provider(ctx(registry, pull('someone/else'))))).toBe('hub');
+      // a namespace under another Hub name is not normalised: the registry-wide alias answers
+      expect(userOf(await provider(ctx(registry, pull('myorg/app'))))).toBe('hub-alias');
+    }
+    for (const key of ['docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'http://registry-1.docker.io/v2/']) {
+      await sb.writeJson(authFile, { auths: { [key]: { auth: b64('hub:pw') } } });
+      expect(userOf(await provider(ctx('registry-1.docker.io', pull('library/nginx'))))).toBe('hub');
     }
   });
 
-  it('reduces keys with a scheme to their host, and ignores trailing slashes', async () => {
-    await sb.writeJson(authFile, {
-      auths: { 'https://index.docker.io/v1/': { auth: b64('hub:pw') }, 'ghcr.io/org/': { auth: b64('org:pw') } },
-    });
-    const provider = podmanCredentials({ env: sb.env, authFile });
-    expect(userOf(await provider(ctx('registry-1.docker.io', pull('library/nginx'))))).toBe('hub');
-    expect(userOf(await provider(ctx('ghcr.io', pull('org/tool'))))).toBe('org');
+  it('does not use the key "quay.io/" (no scheme, trailing slash) nor "Quay.IO": containers/image pkg/docker/config/config.go normalizeAuthFileKey strips a path only after a scheme, and compares exactly', async () => {
+    for (const key of ['quay.io/', 'quay.io/team/', 'Quay.IO', 'HTTPS://quay.io']) {
+      await sb.writeJson(authFile, { auths: { [key]: { auth: b64('wrong-key:pw') } } });
+      const provider = podmanCredentials({ env: sb.env, authFile });
+      expect(await provider(ctx('quay.io', pull('team/app')))).toBeUndefined();
+    }
+    for (const key of ['https://quay.io', 'http://quay.io/v1/', 'https://quay.io/team/other']) {
+      await sb.writeJson(authFile, { auths: { [key]: { auth: b64('url-key:pw') } } });
+      expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io', pull('team/app'))))).toBe('url-key');
+    }
+    // docker's reading of the same key finds it (cli/config/credentials/file_store.go ConvertToHostname)
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { auths: { 'quay.io/': { auth: b64('docker-way:pw') } } });
+    expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io')))).toBeUndefined();
+    expect(userOf(await dockerCredentials({ env: sb.env })(ctx('quay.io')))).toBe('docker-way');
   });
 
   it('supports namespaced keys in the docker config.json fallback too', async () => {
@@ -172,13 +213,28 @@ describe('podmanCredentials: namespaced keys', () => {
     expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io', pull('team/app'))))).toBe('docker-team');
   });
 
-  it('decodes identitytoken and registrytoken entries', async () => {
+  it('reads only auth, and identitytoken beside it, as containers/image pkg/docker/config/config.go decodeDockerAuth', async () => {
     await sb.writeJson(authFile, {
-      auths: { 'a.io': { auth: b64('user:'), identitytoken: 'rt' }, 'b.io': { registrytoken: 'at' } },
+      auths: {
+        'a.io': { auth: b64('user:'), identitytoken: 'rt' },
+        'b.io': { registrytoken: 'at' },
+        'c.io': { username: 'u', password: 'p' },
+        'd.io': { identitytoken: 'rt-alone' },
+        'e.io': { auth: b64('user:pw'), registrytoken: 'at-ignored' },
+      },
     });
     const provider = podmanCredentials({ env: sb.env, authFile });
     expect(await provider(ctx('a.io'))).toEqual({ refreshToken: 'rt', username: 'user' });
-    expect(await provider(ctx('b.io'))).toEqual({ accessToken: 'at' });
+    expect(await provider(ctx('b.io'))).toBeUndefined();
+    expect(await provider(ctx('c.io'))).toBeUndefined();
+    expect(await provider(ctx('d.io'))).toBeUndefined();
+    expect(await provider(ctx('e.io'))).toEqual({ username: 'user', password: 'pw' });
+    // dockerCredentials reads all of them, as docker does
+    const docker = await sb.writeJson(sb.path('dockerdir', 'config.json'), JSON.parse(await readFile(authFile, 'utf8')));
+    const dockerProvider = dockerCredentials({ env: sb.env, configDir: dirname(docker) });
+    expect(await dockerProvider(ctx('b.io'))).toEqual({ accessToken: 'at' });
+    expect(await dockerProvider(ctx('c.io'))).toEqual({ username: 'u', password: 'p' });
+    expect(await dockerProvider(ctx('d.io'))).toEqual({ refreshToken: 'rt-alone' });
   });
 });
 
@@ -208,6 +264,28 @@ describe('podmanCredentials: helpers', () => {
     const provider = podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } });
     expect(userOf(await provider(ctx('quay.io')))).toBe('next-file');
     expect(await sb.calls('empty')).toEqual(['quay.io']);
+  });
+
+  it('matches credHelpers keys exactly, as containers/image pkg/docker/config/config.go findCredentialsInFile', async () => {
+    await sb.tableHelper('pod', { 'docker.io': { Username: 'hub-helper', Secret: 's' }, 'quay.io': { Username: 'quay-helper', Secret: 's' } });
+    const authFile = await sb.writeJson(sb.path('auth.json'), {
+      credHelpers: { 'index.docker.io': 'pod', 'https://quay.io': 'pod', 'Ghcr.io': 'pod' },
+    });
+    const provider = podmanCredentials({ env: sb.env, authFile });
+    expect(await provider(ctx('registry-1.docker.io', pull('library/nginx')))).toBeUndefined();
+    expect(await provider(ctx('quay.io'))).toBeUndefined();
+    expect(await provider(ctx('ghcr.io'))).toBeUndefined();
+    expect(await sb.calls('pod')).toEqual([]);
+  });
+
+  it('refuses an empty helper name, as podman fails running "docker-credential-" (containers/image pkg/docker/config/config.go findCredentialsInFile)', async () => {
+    const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': '' }, auths: { 'quay.io': { auth: b64(`u:${SECRET}`) } } });
+    const error = await rejectionOf(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as Error).message).toBe(
+      `The credHelpers "quay.io" value used for quay.io in ${authFile} is not a credential helper name (expected a string like "osxkeychain", naming the program docker-credential-<name>). Fix the file.`,
+    );
+    expectNoSecret(error, [SECRET, b64(`u:${SECRET}`)]);
   });
 
   it('ignores credsStore, as podman does', async () => {
@@ -245,6 +323,43 @@ describe('podmanCredentials: files that change or are broken', () => {
       new RegExp(`^Cannot use the credentials file ${authFile} \\(looking up quay\\.io\\): it is not valid JSON( \\(error at offset \\d+\\))?\\. Fix or remove the file`),
     );
     expect((error as Error).message).not.toContain('TOPSECRET');
+  });
+
+  it('refuses an empty (0-byte) $XDG_RUNTIME_DIR/containers/auth.json, naming it, as containers/image pkg/docker/config/config.go (authPath.parse) fails on it', async () => {
+    const runtime = await sb.writeText(sb.path('run', 'containers', 'auth.json'), '');
+    await sb.writeJson(sb.path('xdgconfig', 'containers', 'auth.json'), { auths: { 'quay.io': { auth: b64(`later:${SECRET}`) } } });
+    const env = { ...sb.env, XDG_RUNTIME_DIR: sb.path('run'), XDG_CONFIG_HOME: sb.path('xdgconfig') };
+    const error = await rejectionOf(podmanCredentials({ env })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as CredentialConfigError).file).toBe(runtime);
+    expect((error as Error).message).toBe(
+      `Cannot use the credentials file ${runtime} (looking up quay.io): it is empty (not even {}). ` +
+        'Fix or remove the file; its content is not shown because it may hold secrets.',
+    );
+    expectNoSecret(error, [SECRET, b64(`later:${SECRET}`)]);
+    // white space only is empty too (json.Unmarshal: "unexpected end of JSON input")
+    await sb.writeText(runtime, ' \n');
+    await expect(podmanCredentials({ env })(ctx('quay.io'))).rejects.toBeInstanceOf(CredentialConfigError);
+    // docker reads an empty config.json as {} (cli/config/configfile/file.go LoadFromReader ignores io.EOF); podman does not
+    const dockerFile = await sb.writeText(join(sb.home, '.docker', 'config.json'), '');
+    expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
+    const fromDocker = await rejectionOf(podmanCredentials({ env: sb.env })(ctx('quay.io')));
+    expect((fromDocker as CredentialConfigError).file).toBe(dockerFile);
+  });
+
+  it('refuses an auth that is not "user:password", which podman skips with a warning (containers/image pkg/docker/config/config.go decodeDockerAuth): a documented difference', async () => {
+    const authFile = await sb.writeJson(sb.path('auth.json'), { auths: { 'quay.io': { auth: b64(SECRET) } } });
+    const error = await rejectionOf(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io')));
+    expect(error).toBeInstanceOf(CredentialConfigError);
+    expect((error as Error).message).toBe(
+      `The "auths" entry "quay.io" in ${authFile} (used for quay.io) has an "auth" field that does not decode to "username:password". Log in again or fix the entry.`,
+    );
+    expectNoSecret(error, [SECRET, b64(SECRET)]);
+  });
+
+  it('accepts a UTF-8 byte order mark, where podman fails to parse the file (containers/image pkg/docker/config/config.go authPath.parse): a documented difference', async () => {
+    const authFile = await sb.writeText(sb.path('auth.json'), `\uFEFF${JSON.stringify(authsFor('quay.io', 'bom'))}`);
+    expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io')))).toBe('bom');
   });
 
   it('stops at a broken file rather than skipping it', async () => {

@@ -3,7 +3,8 @@ import {
   canonicalHost,
   dockerServerAddress,
   keysFor,
-  namespacedKey,
+  podmanNormalizeAuthFileKey,
+  podmanNormalizeRegistry,
   registryOfKey,
   repositoryOfScopes,
   requestRegistry,
@@ -31,14 +32,18 @@ describe('registry names', () => {
     expect(registryOfKey('https://')).toBeUndefined();
   });
 
-  it('keeps namespaces in podman keys unless the key has a scheme', () => {
-    expect(namespacedKey('quay.io/team/app')).toBe('quay.io/team/app');
-    expect(namespacedKey('quay.io/team/')).toBe('quay.io/team');
-    expect(namespacedKey('docker.io/library/nginx')).toBe('docker.io/library/nginx');
-    expect(namespacedKey('index.docker.io/library')).toBe('docker.io/library');
-    expect(namespacedKey('https://index.docker.io/v1/')).toBe('docker.io');
-    expect(namespacedKey('https://quay.io/team')).toBe('quay.io');
-    expect(namespacedKey('/')).toBeUndefined();
+  it('normalises podman keys as containers/image pkg/docker/config/config.go normalizeAuthFileKey does', () => {
+    expect(podmanNormalizeAuthFileKey('quay.io/team/app')).toBe('quay.io/team/app');
+    expect(podmanNormalizeAuthFileKey('quay.io/')).toBe('quay.io/');
+    expect(podmanNormalizeAuthFileKey('Quay.IO')).toBe('Quay.IO');
+    expect(podmanNormalizeAuthFileKey('https://quay.io/team')).toBe('quay.io');
+    expect(podmanNormalizeAuthFileKey('http://localhost:5000/v2/')).toBe('localhost:5000');
+    expect(podmanNormalizeAuthFileKey('https://index.docker.io/v1/')).toBe('index.docker.io');
+    expect(podmanNormalizeAuthFileKey('docker.io')).toBe('index.docker.io');
+    expect(podmanNormalizeAuthFileKey('registry-1.docker.io')).toBe('index.docker.io');
+    expect(podmanNormalizeAuthFileKey('docker.io/library')).toBe('docker.io/library');
+    expect(podmanNormalizeRegistry('docker.io')).toBe('index.docker.io');
+    expect(podmanNormalizeRegistry('quay.io')).toBe('quay.io');
   });
 
   it('normalises the requested registry', () => {

@@ -65,12 +65,15 @@ export interface TokenArgs extends CommonArgs {
 
 export type Args = RequestArgs | TokenArgs;
 
-/** parseArgs' own errors ("Unknown option '--x'…") become usage errors. */
+/** parseArgs' own errors become usage errors; its unknown-option message (unbalanced quotes) is rewritten. */
 function usage<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /^Unknown option '(.*)'\. To specify/s.exec(message)?.[1];
+    if (unknown === undefined) throw new UsageError(message);
+    throw new UsageError(`unknown option ${JSON.stringify(unknown)} (an argument that starts with - goes after --)`);
   }
 }
 

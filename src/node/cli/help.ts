@@ -1,29 +1,56 @@
 // --help texts. Keep in step with docs/cli.md.
 
-const EXIT_CODES = `Exit codes:
+/** What `token` takes: the tag or digest is accepted and ignored (target.ts). */
+export const TOKEN_TARGET = 'REGISTRY[/REPOSITORY[:TAG][@DIGEST]]';
+
+const EXIT_3 = `  3  authentication failed: the token endpoint refused the credentials, a
+     credential helper or credentials file failed, credentials would go over plain
+     http, or the registry still answered 401`;
+
+const EXIT_4 = `  4  anything else: network, DNS, TLS, a token endpoint that failed or timed out,
+     a token response that is not one, writing the output`;
+
+const REQUEST_EXIT_CODES = `Exit codes:
   0  success: the response status was below 400 (any status with --no-fail)
   1  the registry answered an HTTP error (400 and above, except 401): nothing is
      written to stdout or -o; stderr names the status, the request and the
      registry's error codes
   2  usage: unknown option, missing URL, bad header, scope or method, unreadable
      -d file, -u without a password
-  3  authentication failed: the token endpoint refused the credentials, a
-     credential helper or credentials file failed, credentials would go over plain
-     http, or the registry still answered 401
-  4  anything else: network, DNS, TLS, a token endpoint that failed or timed out,
-     a token response that is not one, writing the output`;
+${EXIT_3}
+${EXIT_4}`;
 
-const CREDENTIALS = `Credentials:
-  By default, what podman login and docker login stored: containers auth.json
-  files, then docker's config.json (auths, credHelpers, credsStore), looked up for
-  the registry of the URL. Anonymous when nothing is stored.
+const TOKEN_EXIT_CODES = `Exit codes:
+  0  success: the token was printed
+  1  GET /v2/ answered an HTTP error (400 and above, except 401): nothing is
+     written to stdout; stderr names the status, the request and the
+     registry's error codes
+  2  usage: unknown option, no target or more than one, a target that is not
+     ${TOKEN_TARGET}, bad --scope or --max-time, --push
+     without a repository, -u without a password
+${EXIT_3}
+     (as does a Basic registry asked without any credentials)
+${EXIT_4};
+     also a registry that issues no tokens (Basic authentication, or none)`;
+
+/** The credential order of both commands: chainCredentials(podmanCredentials(), dockerCredentials()). */
+const credentials = (registry: string, stdinNote: string): string => `Credentials:
+  By default, what podman login and docker login stored for ${registry},
+  in this order:
+    1. as podman reads them: $REGISTRY_AUTH_FILE alone when set; else
+       $DOCKER_CONFIG/config.json alone when DOCKER_CONFIG is set; else
+       $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json
+       ($XDG_CONFIG_HOME), ~/.docker/config.json
+    2. as docker reads them: docker's config.json ($DOCKER_CONFIG, else
+       ~/.docker) with its credHelpers, credsStore and auths
+  Anonymous when nothing is stored.
   -u, --user USER[:PASS]   use these credentials instead. USER:PASS puts the
                            password in the process list and shell history:
                            prefer -u USER with the password from --password-stdin,
                            else from $OCI_AUTH_PASSWORD. -u USER without either is
                            a usage error (there is no prompt)
       --password-stdin     read the password for -u USER from stdin (one trailing
-                           newline is removed); cannot be combined with -d -`;
+                           newline is removed)${stdinNote}`;
 
 const TRANSPORT = `Scheme: a URL without a scheme uses https, or http when the host is loopback
   (localhost, 127.0.0.0/8, ::1). Credentials go over http only to loopback hosts.
@@ -33,7 +60,8 @@ const TRANSPORT = `Scheme: a URL without a scheme uses https, or http when the h
   NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`;
 
 export const REQUEST_HELP = `Usage: oci-auth-fetch [options] URL
-       oci-auth-fetch token [options] REGISTRY[/REPOSITORY]   (see: oci-auth-fetch token --help)
+       oci-auth-fetch token [options] ${TOKEN_TARGET}
+                                                (see: oci-auth-fetch token --help)
 
 curl for OCI / Docker registries: sends one request, answers the registry's
 authentication challenge (docker token flow or Basic), and writes the body.
@@ -61,11 +89,11 @@ Request:
   -h, --help               this help
       --version            the version
 
-${CREDENTIALS}
+${credentials('the URL\'s registry', '; cannot be combined with -d -')}
 
 ${TRANSPORT}
 
-${EXIT_CODES}
+${REQUEST_EXIT_CODES}
 
 Examples:
   oci-auth-fetch https://ghcr.io/v2/owner/image/manifests/latest
@@ -77,12 +105,12 @@ Examples:
   printf %s "$TOKEN" | oci-auth-fetch -u me --password-stdin https://…
 `;
 
-export const TOKEN_HELP = `Usage: oci-auth-fetch token [options] REGISTRY[/REPOSITORY[:TAG]]
+export const TOKEN_HELP = `Usage: oci-auth-fetch token [options] ${TOKEN_TARGET}
 
 Prints a registry bearer token for the scopes (like crane auth token). REPOSITORY
 asks for repository:REPOSITORY:pull (pull,push with --push); each --scope adds
-its scope. A tag or digest is ignored. docker.io means registry-1.docker.io, and
-a one-part repository there gets library/ (docker.io/alpine).
+its scope. A tag and a digest are ignored. docker.io means registry-1.docker.io,
+and a one-part repository there gets library/ (docker.io/alpine).
 
 The token is obtained as any request would obtain it: GET /v2/ is sent with the
 scopes, and the bearer token that authenticates it is printed.
@@ -100,14 +128,11 @@ Options:
   -v, --verbose            trace the round trips and events on stderr (redacted)
   -h, --help               this help
 
-${CREDENTIALS}
+${credentials('the registry asked', '')}
 
 ${TRANSPORT}
 
-${EXIT_CODES}
-  With token, 4 also means that the registry issues no tokens (Basic
-  authentication, or no authentication at all); a Basic registry asked
-  without any credentials answers 401: 3.
+${TOKEN_EXIT_CODES}
 
 Examples:
   oci-auth-fetch token ghcr.io/owner/image

@@ -1,4 +1,4 @@
-// `oci-auth-fetch token [--scope S…] REGISTRY[/REPOSITORY]`: the bearer token the SDK obtains for these
+// `oci-auth-fetch token [--scope S…] REGISTRY[/REPOSITORY[:TAG][@DIGEST]]`: the bearer token the SDK obtains for these
 // scopes, found with the public API only. The auth fetch sends `GET /v2/` with the scopes as extra scopes;
 // a fetch wrapper underneath it sees the Authorization header of the authenticated attempt, which carries
 // the token. `/v2/` accepts any valid token, so the token is also checked by the registry itself.
