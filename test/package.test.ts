@@ -1,10 +1,10 @@
 // The packed tarball, installed into a fresh project, works from both `import` and `require()`, its
-// `oci-auth-fetch` command runs from node_modules/.bin, and its types resolve under every
-// TypeScript module resolution.
+// `oci-auth-fetch` command runs from node_modules/.bin, its types resolve under every TypeScript module
+// resolution, and it carries the license.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceRegistry } from '../reference/registry.ts';
@@ -115,5 +115,10 @@ describe('packed package', () => {
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
     return expect(result.then((r) => r.stdout, (e: { stdout: string }) => e.stdout)).resolves.toBe('');
+  });
+
+  it('carries the MIT license', () => {
+    const license = readFileSync(join(dir, 'node_modules', 'oci-auth-fetch', 'LICENSE'), 'utf8');
+    expect(license.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 the oci-auth-fetch authors']);
   });
 });
