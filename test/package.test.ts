@@ -1,10 +1,10 @@
 // The packed tarball, installed into a fresh project, works from both `import` and `require()`, its
 // `oci-auth-fetch` command runs from node_modules/.bin, its types resolve under every TypeScript module
-// resolution, and it carries the license.
+// resolution, and it carries the license and the documents the README links to.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceRegistry } from '../reference/registry.ts';
@@ -120,5 +120,20 @@ describe('packed package', () => {
   it('carries the MIT license', () => {
     const license = readFileSync(join(dir, 'node_modules', 'oci-auth-fetch', 'LICENSE'), 'utf8');
     expect(license.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 the oci-auth-fetch authors']);
+  });
+
+  it('README links work on the npm page and from node_modules: absolute, to this version\'s files, which the tarball carries', () => {
+    const installed = join(dir, 'node_modules', 'oci-auth-fetch');
+    const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string };
+    const links = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    // Relative links resolve against nothing on the npm page (the package names no repository).
+    expect(links.filter((link) => !/^https:\/\//.test(link))).toEqual([]);
+    const ownFiles = links.filter((link) => link.includes('/npm/oci-auth-fetch@'));
+    expect(ownFiles.length).toBeGreaterThan(15);
+    const base = `https://cdn.jsdelivr.net/npm/oci-auth-fetch@${version}/`;
+    // A version bump updates the README's links with it.
+    expect(ownFiles.filter((link) => !link.startsWith(base))).toEqual([]);
+    expect(ownFiles.filter((link) => !existsSync(join(installed, link.slice(base.length))))).toEqual([]);
+    expect(ownFiles).toContain(`${base}docs/images/browser-ui.png`);
   });
 });
