@@ -2,9 +2,10 @@
 // in Node 22, the Node running this suite, Bun, Deno and workerd, against the reference registry on 127.0.0.1.
 // Every runtime comes from node_modules (pinned devDependencies); nothing is downloaded here. Each step's
 // requests are counted on the registry's log, split by the scenario's step markers.
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -175,5 +176,26 @@ describe('runtime matrix: the packed tarball runs the same scenario everywhere',
     expect(existsSync(bin('.bin/node'))).toBe(false);
     const seen = execFileSync('npm', ['exec', '--', 'node', '-p', 'process.execPath'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     expect(realpathSync(seen).startsWith(join(repoRoot, 'node_modules'))).toBe(false);
+  });
+
+  it('every npm script first removes the link to the pinned Node 22 that npm makes again on each install', () => {
+    // A copy of the project's layout: scripts/check-node.cjs next to a node_modules/.bin/node that is Node 22.
+    const tree = mkdtempSync(join(tmpdir(), 'oci-auth-fetch-node-link-'));
+    try {
+      mkdirSync(join(tree, 'scripts'));
+      mkdirSync(join(tree, 'node_modules', '.bin'), { recursive: true });
+      copyFileSync(join(repoRoot, 'scripts', 'check-node.cjs'), join(tree, 'scripts', 'check-node.cjs'));
+      symlinkSync(NODE22, join(tree, 'node_modules', '.bin', 'node'));
+      const PATH = `${join(tree, 'node_modules', '.bin')}:${dirname(process.execPath)}:/usr/bin:/bin`;
+      const version = () => execFileSync('node', ['--version'], { env: { PATH }, encoding: 'utf8' }).trim();
+      expect(version()).toBe('v22.23.5');
+
+      const check = spawnSync('node', ['scripts/check-node.cjs'], { cwd: tree, env: { PATH }, encoding: 'utf8' });
+
+      expect({ status: check.status, stdout: check.stdout, stderr: check.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+      expect(version()).toBe(process.version);
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+    }
   });
 });
