@@ -5,7 +5,7 @@ import type { Browser, BrowserContext } from 'puppeteer-core';
 import { startReferenceRegistry } from '../../reference/registry.ts';
 import type { ReferenceRegistry } from '../../reference/registry.ts';
 import type { StaticServer } from '../../examples/browser-ui/static-server.ts';
-import { ENGINES } from './support/browsers.ts';
+import { BROWSER_HOOK_TIMEOUT_MS, ENGINES } from './support/browsers.ts';
 import { startEdgeRegistry } from './support/edge-registry.ts';
 import type { EdgeRegistry } from './support/edge-registry.ts';
 import { errorOf, Harness, responseOf } from './support/harness.ts';
@@ -45,7 +45,7 @@ for (const engine of ENGINES) {
       hello = await pusher(hiding.url, { username: 'alice', password: 'alice-secret' }).manifest('library/hello', 'latest', manifestText('hello'));
       edge = await startEdgeRegistry({ pageOrigin: pageServer.url, realmCors: 'none', session: SESSION, requireSession: false });
       browser = await launching;
-    });
+    }, BROWSER_HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext } from 'puppeteer-core';
 import { startReferenceRegistry } from '../../reference/registry.ts';
 import type { ReferenceRegistry } from '../../reference/registry.ts';
 import type { StaticServer } from '../../examples/browser-ui/static-server.ts';
-import { ENGINES } from './support/browsers.ts';
+import { BROWSER_HOOK_TIMEOUT_MS, ENGINES } from './support/browsers.ts';
 import { errorOf, Harness, responseOf } from './support/harness.ts';
 import { bearerOf, lines, withoutPreflights } from './support/log.ts';
 import { startPageServer } from './support/page-server.ts';
@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
       app = await push.manifest('team/app', 'v1', manifestText('team app'));
       blob = await push.blob('library/hello', 'layer bytes that live in object storage\n');
       browser = await launching;
-    });
+    }, BROWSER_HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();

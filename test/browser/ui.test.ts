@@ -7,7 +7,7 @@ import { startDemo } from '../../examples/browser-ui/demo-server.ts';
 import type { Demo } from '../../examples/browser-ui/demo-server.ts';
 import { DEMO_USER, OCI_INDEX, OCI_MANIFEST } from '../../examples/browser-ui/seed.ts';
 import { createAuthFetch } from '../../src/index.ts';
-import { ENGINES } from './support/browsers.ts';
+import { BROWSER_HOOK_TIMEOUT_MS, ENGINES } from './support/browsers.ts';
 import { authOf } from './support/log.ts';
 
 const outputDir = new URL('../../test-output/', import.meta.url).pathname;
@@ -49,7 +49,7 @@ for (const engine of ENGINES) {
       demo = await startDemo();
       browser = await launching;
       mkdirSync(outputDir, { recursive: true });
-    });
+    }, BROWSER_HOOK_TIMEOUT_MS);
 
     afterAll(async () => {
       await browser?.close();

@@ -16,6 +16,12 @@ export interface Engine {
 
 const inCi = process.env.CI === 'true';
 
+/**
+ * For the hooks that launch a browser: a cold Firefox start takes 5 to 15 s on 2 busy cores, more than vitest's
+ * hook timeout leaves next to the servers a suite starts.
+ */
+export const BROWSER_HOOK_TIMEOUT_MS = 90_000;
+
 function engine(name: Engine['name'], executablePath: string, install: string, failedFetch: string, launch: (path: string) => Promise<Browser>): Engine {
   const present = existsSync(executablePath);
   const skip = !present && !inCi;
