@@ -1,12 +1,13 @@
-// `npm run bench`: every benchmark in one run, printed as tables and saved under bench/results/*.json.
+// `npm run bench`: every benchmark in one run, printed as tables and saved as JSON under bench/output/ (git-ignored).
 //   npm run bench                     all four
 //   npm run bench -- warm-path parse  some of them (warm-path, parse, round-trips, cache)
 //   npm run bench -- --quick          fewer rounds and a 10 s long run (a smoke test, not for results)
+//   npm run bench -- --save           write to bench/results/*.json instead: the recorded figures (committed)
 
 import { printCacheScale, runCacheScale } from './cache-scale.ts';
 import { printChallengeParse, runChallengeParse } from './challenge-parse.ts';
 import { machine } from './lib/machine.ts';
-import { saveResult } from './lib/results.ts';
+import { recording, saveResult } from './lib/results.ts';
 import { printLongRun, printRoundTrips, runLongRun, runRoundTrips } from './round-trips.ts';
 import { printWarmPath, runWarmPath } from './warm-path.ts';
 
@@ -18,8 +19,12 @@ const wants = (name: string) => picked.length === 0 || picked.includes(name);
 const m = machine();
 console.log(`oci-auth-fetch benchmarks on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}${quick ? ' [quick]' : ''}\n`);
 
+if (quick && recording) {
+  console.error('--quick runs are smoke tests: they never update the recorded figures (drop --save).');
+  process.exit(1);
+}
+
 function save(name: string, data: object): void {
-  if (quick) return; // quick runs are smoke tests: never overwrite the committed results
   console.log(`saved ${saveResult(name, data)}\n`);
 }
 

@@ -1,15 +1,20 @@
 // `npm run soak`: 100 workers pulling from the reference registry for 60 s with 3-second tokens while 5% of
 // token requests fail. Exits non-zero when a request failed, a 401 reached a caller, token fetches ran away,
-// or the heap grew. Saves bench/results/soak.json.
+// or the heap grew. Saves bench/output/soak.json (git-ignored).
+//   npm run soak -- --save           write to bench/results/soak.json instead: the recorded figures (committed)
 //   npm run soak -- --seconds 20     a shorter run (not saved)
 
-import { saveResult } from './lib/results.ts';
+import { recording, saveResult } from './lib/results.ts';
 import { runSoak } from './lib/soak.ts';
 import { round, table } from './lib/stats.ts';
 
 const at = process.argv.indexOf('--seconds');
 const seconds = at > 0 ? Number(process.argv[at + 1]) : 60;
 const full = seconds === 60;
+if (recording && !full) {
+  console.error('only the 60 s soak updates the recorded figures (drop --seconds or --save).');
+  process.exit(1);
+}
 
 const result = await runSoak({
   workers: 100,

@@ -1,26 +1,25 @@
-// The packed tarball, installed into a fresh project, works from both `import` and `require()`, and its
-// `oci-auth-fetch` command runs from node_modules/.bin.
+// The packed tarball, installed into a fresh project, works from both `import` and `require()`, its
+// `oci-auth-fetch` command runs from node_modules/.bin, its types resolve under every TypeScript module
+// resolution, and it carries the license and the documents the README links to.
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceRegistry } from '../reference/registry.ts';
 import type { ReferenceRegistry } from '../reference/registry.ts';
 import { createAuthFetch } from '../src/index.ts';
+import { installPackedTarball, repoRoot } from './runtimes/packed.ts';
+import type { PackedProject } from './runtimes/packed.ts';
 
-const root = new URL('..', import.meta.url).pathname;
+let project: PackedProject;
 let dir: string;
 let registry: ReferenceRegistry;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'oci-auth-fetch-pack-'));
-  execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
-  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)], { cwd: dir, stdio: 'pipe' });
+  project = installPackedTarball('oci-auth-fetch-pack-');
+  dir = project.dir;
   registry = await startReferenceRegistry({ users: { alice: 'pw' }, repositories: { 'library/hello': { public: true, acl: { alice: ['pull', 'push'] } } } });
   // Publish a manifest for the consumers to pull anonymously.
   const push = createAuthFetch({ credentials: { username: 'alice', password: 'pw' } });
@@ -34,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await registry?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  project?.remove();
 });
 
 // Each consumer pulls a public manifest anonymously: 401, token, retry.
@@ -78,5 +77,63 @@ describe('packed package', () => {
       env: { PATH: `${join(process.execPath, '..')}:/usr/bin:/bin`, HOME: dir, DOCKER_CONFIG: join(dir, 'no-docker') },
     });
     expect(JSON.parse(stdout).schemaVersion).toBe(2);
+  });
+
+  it('resolves every entry\'s types under node10 resolution ("module": "commonjs"), as older projects compile', () => {
+    writeFileSync(
+      join(dir, 'node10.ts'),
+      [
+        "import { createAuthFetch, TokenRequestError } from 'oci-auth-fetch';",
+        "import { createOciClient } from 'oci-auth-fetch/oci';",
+        "import { dockerCredentials } from 'oci-auth-fetch/node';",
+        '// @ts-expect-error an entry the package does not have: proves that a subpath which does not resolve fails this compile',
+        "import 'oci-auth-fetch/no-such-entry';",
+        'const authFetch = createAuthFetch({ credentials: dockerCredentials() });',
+        "export const client = createOciClient({ registry: 'registry.example', authFetch });",
+        "export const code: TokenRequestError['code'] = 'TOKEN_DENIED';",
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          // node10 is deprecated as of TypeScript 6, and still what TypeScript 5 uses for "module": "commonjs".
+          ignoreDeprecations: '6.0',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(repoRoot, 'node_modules', '@types')],
+        },
+        files: ['node10.ts'],
+      }),
+    );
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
+    return expect(result.then((r) => r.stdout, (e: { stdout: string }) => e.stdout)).resolves.toBe('');
+  });
+
+  it('carries the MIT license', () => {
+    const license = readFileSync(join(dir, 'node_modules', 'oci-auth-fetch', 'LICENSE'), 'utf8');
+    expect(license.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 the oci-auth-fetch authors']);
+  });
+
+  it('README links work on the npm page and from node_modules: absolute, to this version\'s files, which the tarball carries', () => {
+    const installed = join(dir, 'node_modules', 'oci-auth-fetch');
+    const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string };
+    const links = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    // Relative links resolve against nothing on the npm page (the package names no repository).
+    expect(links.filter((link) => !/^https:\/\//.test(link))).toEqual([]);
+    const ownFiles = links.filter((link) => link.includes('/npm/oci-auth-fetch@'));
+    expect(ownFiles.length).toBeGreaterThan(15);
+    const base = `https://cdn.jsdelivr.net/npm/oci-auth-fetch@${version}/`;
+    // A version bump updates the README's links with it.
+    expect(ownFiles.filter((link) => !link.startsWith(base))).toEqual([]);
+    expect(ownFiles.filter((link) => !existsSync(join(installed, link.slice(base.length))))).toEqual([]);
+    expect(ownFiles).toContain(`${base}docs/images/browser-ui.png`);
   });
 });

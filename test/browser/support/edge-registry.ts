@@ -123,7 +123,8 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
           'Set-Cookie': `${options.session.name}=${options.session.value}; Path=/; HttpOnly; SameSite=Lax`,
           'Content-Type': 'text/html; charset=utf-8',
         });
-        res.end('<p>signed in</p>');
+        // No favicon request: it would reach this server's log after the test cleared it.
+        res.end('<link rel="icon" href="data:,"><p>signed in</p>');
         return;
       }
       if (realmCors !== 'none') {

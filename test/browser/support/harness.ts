@@ -1,5 +1,5 @@
 // Typed access from the tests to the in-page harness (page/harness.js).
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'puppeteer-core';
 
 /** The JSON-safe subset of the auth fetch options, plus `useClock` (the harness' adjustable clock). */
 export interface PageAuthOptions {
@@ -53,10 +53,10 @@ export type PageEvent = { type: string } & Record<string, unknown>;
 interface HarnessApi {
   create(id: string, options: PageAuthOptions): void;
   advanceClock(ms: number): void;
-  fetch(id: string, url: string, init?: PageRequestInit): Promise<Outcome>;
+  fetch(id: string, url: string, init?: PageRequestInit | null): Promise<Outcome>;
   fetchAll(id: string, requests: { url: string; init?: PageRequestInit }[]): Promise<Outcome[]>;
   events(id: string): PageEvent[];
-  rawFetch(url: string, init?: PageRequestInit): Promise<RawOutcome>;
+  rawFetch(url: string, init?: PageRequestInit | null): Promise<RawOutcome>;
 }
 
 type HarnessWindow = { harness: HarnessApi; harnessReady?: boolean };
@@ -72,13 +72,13 @@ export class Harness {
   static async open(context: BrowserContext, pageUrl: string): Promise<Harness> {
     const page = await context.newPage();
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('pageerror', (error) => problems.push(`page error: ${error instanceof Error ? error.message : String(error)}`));
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     await page.goto(pageUrl);
     try {
-      await page.waitForFunction(() => (window as unknown as HarnessWindow).harnessReady === true, undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => (window as unknown as HarnessWindow).harnessReady === true, { timeout: 10_000 });
     } catch (error) {
       throw new Error(`the harness page did not load: ${problems.join('; ') || String(error)}`);
     }
@@ -94,7 +94,7 @@ export class Harness {
   }
 
   fetch(id: string, url: string, init?: PageRequestInit): Promise<Outcome> {
-    return this.page.evaluate(([i, u, n]) => (window as unknown as HarnessWindow).harness.fetch(i, u, n), [id, url, init] as const);
+    return this.page.evaluate(([i, u, n]) => (window as unknown as HarnessWindow).harness.fetch(i, u, n), [id, url, init ?? null] as const);
   }
 
   fetchAll(id: string, requests: { url: string; init?: PageRequestInit }[]): Promise<Outcome[]> {
@@ -106,7 +106,7 @@ export class Harness {
   }
 
   rawFetch(url: string, init?: PageRequestInit): Promise<RawOutcome> {
-    return this.page.evaluate(([u, n]) => (window as unknown as HarnessWindow).harness.rawFetch(u, n), [url, init] as const);
+    return this.page.evaluate(([u, n]) => (window as unknown as HarnessWindow).harness.rawFetch(u, n), [url, init ?? null] as const);
   }
 }
 

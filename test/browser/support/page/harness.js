@@ -32,7 +32,7 @@ async function run(id, url, init) {
   const instance = instances.get(id);
   if (!instance) throw new Error(`no auth fetch "${id}": call create first`);
   try {
-    const response = await instance.authFetch(url, init);
+    const response = await instance.authFetch(url, init ?? undefined);
     const headers = {};
     for (const name of HEADERS) {
       const value = response.headers.get(name);
@@ -73,7 +73,7 @@ window.harness = {
   /** A fetch made by the page itself, without the SDK (what the browser lets JS see). */
   async rawFetch(url, init) {
     try {
-      const response = await fetch(url, init);
+      const response = await fetch(url, init ?? undefined);
       return { ok: true, response: { status: response.status, headers: { 'www-authenticate': response.headers.get('www-authenticate') } } };
     } catch (error) {
       return { ok: false, error: describeError(error) };
