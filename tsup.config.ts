@@ -29,8 +29,8 @@ export default defineConfig([
     },
     dts: { entry: shared.entry as Record<string, string> },
     format: ['esm'],
-    external: ['ky', 'jwt-decode', /^node:/],
+    external: ['ky', /^node:/],
   },
   // CJS: ky ships ESM only, so it is bundled in; require() then works on every Node >= 22.
-  { ...shared, format: ['cjs'], external: ['jwt-decode', /^node:/], noExternal: ['ky'] },
+  { ...shared, format: ['cjs'], external: [/^node:/], noExternal: ['ky'] },
 ]);

@@ -14,6 +14,9 @@ const registry = await startReferenceRegistry({
 });
 
 // The fetch underneath the SDK prints each HTTP round trip (Authorization values are not printed).
+/** `1 request`, `3 requests`. */
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const loggingFetch: typeof fetch = async (input, init) => {
   const request = new Request(input, init);
   const auth = request.headers.get('authorization');
@@ -41,7 +44,7 @@ async function step(title: string, run: () => Promise<string>): Promise<void> {
   const outcome = await run();
   const after = registry.counts();
   console.log(
-    `  => ${outcome}  [${after.total - before.total} requests: ${after.token - before.token} token, ${after.unauthorized - before.unauthorized} × 401]`,
+    `  => ${outcome}  [${plural(after.total - before.total, 'request')}: ${after.token - before.token} token, ${after.unauthorized - before.unauthorized} × 401]`,
   );
 }
 

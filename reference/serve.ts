@@ -8,24 +8,60 @@ import { parseArgs } from 'node:util';
 import { startReferenceRegistry } from './registry.ts';
 import type { ReferenceRegistryOptions } from './types.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    user: { type: 'string', multiple: true, default: [] },
-    public: { type: 'string', multiple: true, default: [] },
-    cors: { type: 'string' },
-    mode: { type: 'string', default: 'distribution' },
-    auth: { type: 'string', default: 'token' },
-    'separate-token-server': { type: 'boolean', default: false },
-    'blob-redirect': { type: 'boolean', default: false },
-    'signing-algorithm': { type: 'string', default: 'ES256' },
-    'key-in-x5c': { type: 'boolean', default: false },
-    'expiry-leeway': { type: 'string', default: '0' },
-    'token-lifetime': { type: 'string' },
-    'cert-out': { type: 'string' },
-    quiet: { type: 'boolean', default: false },
-  },
-});
+const HELP = `Usage: node reference/serve.ts [options]
+
+Runs the reference registry and its token server on 127.0.0.1. Prints one JSON line
+{url, realm, service, issuer, storageUrl} on stdout, then one line per request on stderr.
+
+Options:
+  --port N                 registry port (default 0: any free port)
+  --user NAME:PASSWORD     a user (repeatable)
+  --public REPOSITORY      a repository anyone may pull; every user gets all rights on it (repeatable)
+  --cors ORIGIN            answer CORS for this page origin on the registry, token and storage servers
+  --mode MODE              distribution (default) or django-oci (scheme-less challenge, push,pull for every read)
+  --auth KIND              token (default), basic (ECR/Nexus style Basic on the registry itself) or none
+  --separate-token-server  the realm on a port of its own (another origin)
+  --blob-redirect          blob reads answer 307 to a storage server on another port (pre-signed URLs)
+  --redirect-to ORIGIN     a front for another registry: manifest and blob reads answer 307 to ORIGIN
+  --signing-algorithm ALG  ES256 (default) or RS256
+  --key-in-x5c             name the signing key by its certificate (x5c) instead of its libtrust key ID
+  --expiry-leeway SEC      seconds a registry accepts a token past exp (distribution: 60); default 0
+  --token-lifetime SEC     access token lifetime (default 300, 600 in django-oci mode)
+  --cert-out FILE          write the signing certificate (PEM), for a registry's auth.token.rootcertbundle
+  --quiet                  no request lines on stderr
+  -h, --help               this text
+`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      user: { type: 'string', multiple: true, default: [] },
+      public: { type: 'string', multiple: true, default: [] },
+      cors: { type: 'string' },
+      mode: { type: 'string', default: 'distribution' },
+      auth: { type: 'string', default: 'token' },
+      'separate-token-server': { type: 'boolean', default: false },
+      'blob-redirect': { type: 'boolean', default: false },
+      'redirect-to': { type: 'string' },
+      'signing-algorithm': { type: 'string', default: 'ES256' },
+      'key-in-x5c': { type: 'boolean', default: false },
+      'expiry-leeway': { type: 'string', default: '0' },
+      'token-lifetime': { type: 'string' },
+      'cert-out': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  process.stderr.write(`serve.ts: ${(error as Error).message}\n\n${HELP}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
 const users: Record<string, string> = {};
 for (const pair of values.user) {
@@ -44,6 +80,7 @@ const options: ReferenceRegistryOptions = {
   auth: values.auth === 'basic' || values.auth === 'none' ? values.auth : 'token',
   separateTokenServer: values['separate-token-server'],
   blobRedirect: values['blob-redirect'],
+  ...(values['redirect-to'] ? { redirectTo: values['redirect-to'] } : {}),
   signingAlgorithm: values['signing-algorithm'] === 'RS256' ? 'RS256' : 'ES256',
   keyIdentification: values['key-in-x5c'] ? 'x5c' : 'kid',
   expiryLeewaySec: Number(values['expiry-leeway']),

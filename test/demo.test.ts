@@ -13,7 +13,7 @@ describe('npm run demo', () => {
       { cwd: root, encoding: 'utf8' },
     );
     expect(stdout).toContain('=> 200, 1 layer  [3 requests: 1 token, 1 × 401]');
-    expect(stdout).toContain('=> 200  [1 requests: 0 token, 0 × 401]');
+    expect(stdout).toContain('=> 200  [1 request: 0 token, 0 × 401]');
     expect(stdout).toContain('=> 201  [2 requests: 1 token, 0 × 401]');
     expect(stdout).toContain('Done: 12 HTTP requests in all, 3 tokens issued.');
     expect(stdout).not.toContain('alice-password');

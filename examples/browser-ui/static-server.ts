@@ -1,6 +1,6 @@
 // A tiny static file server on 127.0.0.1: the page's origin for the registry UI and the browser tests.
 // Exact paths map to files, prefixes to directories. The SDK is served as built (dist/) with its two
-// dependencies from node_modules, which the pages' import maps resolve `oci-auth-fetch`, `ky` and `jwt-decode` to.
+// dependencies from node_modules, which the pages' import maps resolve `oci-auth-fetch` and `ky` to.
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,12 +38,11 @@ const repoRoot = new URL('../../', import.meta.url).pathname;
 
 /**
  * The built SDK and the files its bare imports resolve to. Pages map them with this import map:
- * `{"imports": {"oci-auth-fetch": "/sdk/index.js", "ky": "/vendor/ky/index.js", "jwt-decode": "/vendor/jwt-decode/index.js"}}`
+ * `{"imports": {"oci-auth-fetch": "/sdk/index.js", "ky": "/vendor/ky/index.js"}}`
  */
 export const SDK_DIRECTORIES: Record<string, string> = {
   '/sdk/': join(repoRoot, 'dist'),
   '/vendor/ky/': join(repoRoot, 'node_modules/ky/distribution'),
-  '/vendor/jwt-decode/': join(repoRoot, 'node_modules/jwt-decode/build/esm'),
 };
 
 /** The file a request path maps to, or undefined (unknown prefix, or an attempt to climb out of the directory). */

@@ -1,6 +1,6 @@
 // Where a command goes: the URL of a request, or the registry and repository of a token.
 
-import { isLoopbackHost } from '../../http.ts';
+import { registryBaseUrl } from '../../http.ts';
 import { UsageError } from './exit.ts';
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -16,8 +16,9 @@ export function parseTargetUrl(text: string, plainHttp: boolean): URL {
     if (HAS_SCHEME.test(text)) {
       url = new URL(text);
     } else {
-      const probe = new URL(`https://${text}`);
-      url = new URL(`${plainHttp || isLoopbackHost(probe.hostname) ? 'http' : 'https'}://${text}`);
+      // The library's one rule for a bare registry name (http on this machine, https elsewhere), unless --plain-http.
+      const scheme = plainHttp ? 'http:' : registryBaseUrl(new URL(`https://${text}`).host).protocol;
+      url = new URL(`${scheme}//${text}`);
     }
   } catch {
     throw new UsageError('not a URL (not shown: it may hold a signature)');
