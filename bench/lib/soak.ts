@@ -4,11 +4,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createAuthFetch } from '../../src/index.ts';
 import type { AuthEvent, Credential } from '../../src/index.ts';
-import { startReferenceRegistry } from '../../reference/registry.ts';
-import type { ReferenceRegistry, RequestLogEntry, TokenFault } from '../../reference/registry.ts';
+import { Worker } from 'node:worker_threads';
+import type { ReferenceRegistry, TokenFault } from '../../reference/registry.ts';
 import { settledHeapBytes } from './gc.ts';
 import { seedImage } from './seed.ts';
 import type { SeededImage } from './seed.ts';
+import type { FromRegistry, ToRegistry } from './soak-registry.ts';
 import { seeded } from './stats.ts';
 
 export interface SoakOptions {
@@ -109,12 +110,12 @@ export const SOAK_PASSWORD = 'soak-password-not-a-secret-elsewhere';
  * `retries` times in a row: the SDK's retry budget is the contract under test, and three failures in a row for
  * one scope is an outage (covered by the fault tests).
  */
-function faultInjector(registry: () => ReferenceRegistry, rate: number, retries: number, random: () => number) {
+function faultInjector(arm: (fault: TokenFault) => void, rate: number, retries: number, random: () => number) {
   const streak = new Map<string, number>();
   const state = { enabled: false, injected: 0, tokenRequests: 0, ok: 0, perScope: new Map<string, number>() };
   // The first fault is armed up front (see runSoak): it counts against the share.
   let owed = -1;
-  const onToken = (entry: RequestLogEntry) => {
+  const onToken = (entry: { status: number; query: string }) => {
     if (!state.enabled) return;
     state.tokenRequests++;
     const scope = new URLSearchParams(entry.query).getAll('scope').join(' ');
@@ -130,43 +131,63 @@ function faultInjector(registry: () => ReferenceRegistry, rate: number, retries:
     const exhausted = [...streak.values()].some((n) => n >= retries);
     if (owed >= 1 && !exhausted) {
       owed -= 1;
-      registry().failTokenEndpoint(FAULTS[Math.floor(random() * FAULTS.length)]!, 1);
+      arm(FAULTS[Math.floor(random() * FAULTS.length)]!);
     }
   };
   return { state, onToken };
 }
 
+/** The reference registry in a worker thread of its own (see soak-registry.ts), with what the soak needs of it. */
+async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { status: number; query: string }) => void) {
+  const worker = new Worker(new URL('./soak-registry.ts', import.meta.url), {
+    workerData: { users: { [USER]: SOAK_PASSWORD }, tokenLifetimeSec },
+    execArgv: ['--experimental-strip-types', '--no-warnings'],
+  });
+  const tell = (message: ToRegistry) => worker.postMessage(message);
+  let summarise: (summary: Extract<FromRegistry, { type: 'summary' }>) => void;
+  const summary = new Promise<Extract<FromRegistry, { type: 'summary' }>>((resolve) => (summarise = resolve));
+  const ready = await new Promise<Extract<FromRegistry, { type: 'ready' }>>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: FromRegistry) => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'token') onToken(message);
+      else summarise(message);
+    });
+  });
+  // What seedImage uses of a ReferenceRegistry.
+  const registry = { url: ready.url, realm: ready.realm, service: ready.service, log: [], clearLog: () => tell({ type: 'clear' }) };
+  return {
+    registry: registry as unknown as ReferenceRegistry,
+    arm: (fault: TokenFault) => tell({ type: 'fail', fault }),
+    count: () => tell({ type: 'count' }),
+    /** Registry requests and 401s since `count`, and every bearer token it saw; the thread then ends. */
+    finish: async () => {
+      tell({ type: 'finish' });
+      const result = await summary;
+      await new Promise((resolve) => worker.once('exit', resolve));
+      return result;
+    },
+  };
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const random = seeded(options.seed);
-  let reg: ReferenceRegistry | undefined;
-  const injector = faultInjector(() => reg!, options.failureRate, options.tokenRetries, random);
-  let registryRequests = 0;
-  let registry401s = 0;
-  reg = await startReferenceRegistry({
-    users: { [USER]: SOAK_PASSWORD },
-    tokenLifetimeSec: options.tokenLifetimeSec,
-    onRequest: (entry) => {
-      if (entry.server === 'token') injector.onToken(entry);
-      else if (entry.server === 'registry') {
-        registryRequests++;
-        const auth = entry.headers.authorization;
-        if (options.onBearer && auth?.startsWith('Bearer ')) options.onBearer(auth.slice(7));
-        if (entry.status === 401) registry401s++;
-      }
-    },
-  });
-  const registry = reg;
+  let arm: (fault: TokenFault) => void = () => {};
+  const injector = faultInjector((fault) => arm(fault), options.failureRate, options.tokenRetries, random);
+  const thread = await startRegistryThread(options.tokenLifetimeSec, injector.onToken);
+  arm = thread.arm;
+  const { registry } = thread;
+  let finished: Awaited<ReturnType<typeof thread.finish>> | undefined;
   try {
     const images: SeededImage[] = [];
     for (let i = 0; i < options.repositories; i++) {
       images.push(await seedImage(registry, { user: USER, password: SOAK_PASSWORD, repository: `soak/repo-${i}`, layers: 1, layerBytes: 2048 }));
     }
-    // Seeding went through the same hooks: start from zero.
-    registryRequests = 0;
-    registry401s = 0;
+    // Seeding is not counted: start from zero.
+    thread.count();
     injector.state.enabled = true;
     // One failure up front, so that even a short run is sure to meet one; then the rate applies.
-    registry.failTokenEndpoint(FAULTS[0]!, 1);
+    arm(FAULTS[0]!);
 
     const credential: Credential = { username: USER, password: SOAK_PASSWORD };
     // Each caller's events are collected along its own async path, so a failure report says what led to it.
@@ -210,14 +231,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     const heapSamples: { atMs: number; heapBytes: number }[] = [];
     const sampler = setInterval(() => {
-      registry.clearLog(); // the reference keeps every request: counted through onRequest instead
       const atMs = Math.round(performance.now() - started);
       void settledHeapBytes().then((heapBytes) => heapSamples.push({ atMs, heapBytes }));
     }, options.sampleEveryMs);
     await Promise.all(Array.from({ length: options.workers }, (_, w) => worker(w)));
     clearInterval(sampler);
     const elapsedMs = performance.now() - started;
-    registry.clearLog();
+    // Every token request has been reported before the summary (messages keep their order).
+    finished = await thread.finish();
+    for (const bearer of finished.bearers) options.onBearer?.(bearer);
     heapSamples.push({ atMs: Math.round(elapsedMs), heapBytes: await settledHeapBytes() });
 
     const warm = heapSamples.find((s) => s.atMs >= options.durationMs / 4) ?? heapSamples[0]!;
@@ -234,8 +256,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       callerSaw401: counters.saw401,
       thrown: counters.thrown,
       errorSamples,
-      registryRequests,
-      registry401s,
+      registryRequests: finished.requests,
+      registry401s: finished.unauthorized,
       tokenRequests: s.tokenRequests,
       tokenFetchesOk: s.ok,
       injectedFailures: s.injected,
@@ -250,6 +272,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       heapGrowthBytes: last.heapBytes - warm.heapBytes,
     };
   } finally {
-    await registry.close();
+    if (!finished) await thread.finish();
   }
 }

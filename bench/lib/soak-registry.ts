@@ -1,0 +1,50 @@
+// The soak's registry, in a worker thread of its own. A registry is another process: run on the client's event
+// loop, with 100 workers keeping that loop busy, it accepted new connections one per loop turn, up to 1.5 s late,
+// and such a request outlives a 2-second token however well the client handles it.
+// Messages: to the parent {ready}, {token} per token request once counting, {summary} at the end; from the parent
+// {fail} (arm a token fault), {count} (start counting), {clear} (clear the log), {finish}.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { startReferenceRegistry } from '../../reference/registry.ts';
+import type { TokenFault } from '../../reference/registry.ts';
+
+export type ToRegistry = { type: 'fail'; fault: TokenFault } | { type: 'count' } | { type: 'clear' } | { type: 'finish' };
+export type FromRegistry =
+  | { type: 'ready'; url: string; realm: string; service: string }
+  | { type: 'token'; status: number; query: string }
+  | { type: 'summary'; requests: number; unauthorized: number; bearers: string[] };
+
+const port = parentPort!;
+const send = (message: FromRegistry) => port.postMessage(message);
+const { users, tokenLifetimeSec } = workerData as { users: Record<string, string>; tokenLifetimeSec: number };
+
+let counting = false;
+let requests = 0;
+let unauthorized = 0;
+const bearers = new Set<string>();
+const registry = await startReferenceRegistry({
+  users,
+  tokenLifetimeSec,
+  onRequest: (entry) => {
+    if (!counting) return;
+    if (entry.server === 'token') return send({ type: 'token', status: entry.status, query: entry.query });
+    requests++;
+    if (entry.status === 401) unauthorized++;
+    const auth = entry.headers.authorization;
+    if (auth?.startsWith('Bearer ')) bearers.add(auth.slice(7));
+  },
+});
+// The reference keeps every request in its log: counted above instead, the log is emptied now and then.
+const trim = setInterval(() => registry.clearLog(), 1000);
+
+port.on('message', (message: ToRegistry) => {
+  if (message.type === 'fail') registry.failTokenEndpoint(message.fault, 1);
+  else if (message.type === 'clear') registry.clearLog();
+  else if (message.type === 'count') counting = true;
+  else {
+    clearInterval(trim);
+    send({ type: 'summary', requests, unauthorized, bearers: [...bearers] });
+    void registry.close().then(() => port.close());
+  }
+});
+send({ type: 'ready', url: registry.url, realm: registry.realm, service: registry.service });
