@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CredentialProviderError, OciAuthError } from '../../src/errors.ts';
 import { CredentialConfigError, CredentialHelperError, dockerCredentials, podmanCredentials } from '../../src/node/index.ts';
 import { b64, ctx, expectNoSecret, sandbox, shq } from './fixtures.ts';
@@ -391,13 +391,21 @@ describe('credential helpers: caching', () => {
   it('runs the helper again after the TTL', async () => {
     await sb.tableHelper('store', answer);
     await sb.writeJson(configFile, { credsStore: 'store' });
-    const provider = dockerCredentials({ env: sb.env, cacheTtlMs: 100 });
-    await provider(ctx('quay.io'));
-    await provider(ctx('quay.io'));
-    expect(await sb.calls('store')).toEqual(['quay.io']);
-    await new Promise((r) => setTimeout(r, 150));
-    await provider(ctx('quay.io'));
-    expect(await sb.calls('store')).toEqual(['quay.io', 'quay.io']);
+    // The clock is the test's: however slow the machine, the second call is within the TTL, the third past it.
+    let clock = 1_000_000;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    try {
+      const provider = dockerCredentials({ env: sb.env, cacheTtlMs: 100 });
+      await provider(ctx('quay.io'));
+      clock += 99;
+      await provider(ctx('quay.io'));
+      expect(await sb.calls('store')).toEqual(['quay.io']);
+      clock += 2;
+      await provider(ctx('quay.io'));
+      expect(await sb.calls('store')).toEqual(['quay.io', 'quay.io']);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('does not cache with cacheTtlMs: 0', async () => {
