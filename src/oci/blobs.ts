@@ -6,6 +6,7 @@ import { repositoryUrl } from './names.ts';
 import { concat, send } from './request.ts';
 import type { Context } from './request.ts';
 import type { BlobDownload, BlobInfo, CallOptions, GetBlobOptions } from './types.ts';
+import { discard } from '../http.ts';
 
 function blobUrl(ctx: Context, repository: string, digest: string): URL {
   assertSha256Digest(digest);
@@ -37,7 +38,7 @@ export async function getBlob(ctx: Context, repository: string, digest: string, 
   const announced = length !== null && /^\d+$/.test(length) ? Number(length) : undefined;
   const expectedSize = options?.size ?? announced;
   if (options?.size !== undefined && announced !== undefined && announced !== options.size) {
-    await response.body?.cancel().catch(() => {});
+    await discard(response);
     throw new OciError('SIZE_MISMATCH', `Blob ${digest} in ${repository} is ${announced} bytes, ${options.size} expected.`);
   }
   const source = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
@@ -59,7 +60,7 @@ export async function headBlob(ctx: Context, repository: string, digest: string,
     ok: [200, 404],
     notFound: 'BLOB_UNKNOWN',
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   if (response.status === 404) return undefined;
   const length = response.headers.get('content-length');
   // Number(null) is 0: a missing Content-Length must not read as an empty blob.
@@ -77,5 +78,5 @@ export async function deleteBlob(ctx: Context, repository: string, digest: strin
     ok: [200, 202, 204],
     notFound: 'BLOB_UNKNOWN',
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
 }

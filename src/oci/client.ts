@@ -4,7 +4,7 @@ import { createAuthFetch } from '../auth-fetch.ts';
 import type { AuthFetchOptions } from '../auth-fetch.ts';
 import { deleteBlob, getBlob, headBlob } from './blobs.ts';
 import { deleteManifest, getManifest, headManifest, putManifest } from './manifests.ts';
-import { registryBaseUrl } from '../http.ts';
+import { discard, registryBaseUrl } from '../http.ts';
 import { catalogPages, collect, tagPages } from './pagination.ts';
 import { referrers } from './referrers.ts';
 import { OciError } from './errors.ts';
@@ -20,10 +20,10 @@ async function ping(ctx: Context, options?: CallOptions): Promise<PingResult> {
   const url = new URL('/v2/', ctx.base);
   const response = await send(ctx, { operation: 'ping', method: 'GET', url, signal: options?.signal, ok: [200, 404] });
   if (response.status === 404) {
-    await response.body?.cancel().catch(() => {});
+    await discard(response);
     throw new OciError('NOT_A_REGISTRY', `ping failed: ${url.href} answered 404, so ${ctx.base.host} is not an OCI registry (or not at this URL's root).`);
   }
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   return { apiVersion: response.headers.get('docker-distribution-api-version') ?? undefined };
 }
 

@@ -1,5 +1,6 @@
 // Manifests and indexes: get (digest verified), head, put, delete.
 
+import { discard } from '../http.ts';
 import { assertSha256Digest, isDigest, sha256Of } from './digest.ts';
 import { DigestMismatchError, OciError } from './errors.ts';
 import { bareMediaType, MANIFEST_ACCEPT } from './media-types.ts';
@@ -80,7 +81,7 @@ export async function headManifest(
     ok: [200, 404],
     notFound: 'MANIFEST_UNKNOWN',
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   if (response.status === 404) return undefined;
   const digest = response.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : null);
   const length = response.headers.get('content-length');
@@ -121,7 +122,7 @@ export async function putManifest(
     signal: options?.signal,
     ok: [201],
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   const announced = response.headers.get('docker-content-digest');
   if (announced && announced.startsWith('sha256:') && announced !== digest) {
     throw new DigestMismatchError(`The registry stored ${repository}:${reference} under another digest`, digest, announced);
@@ -139,5 +140,5 @@ export async function deleteManifest(ctx: Context, repository: string, reference
     ok: [200, 202, 204],
     notFound: 'MANIFEST_UNKNOWN',
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
 }

@@ -9,6 +9,7 @@ import { repositoryUrl } from './names.ts';
 import { readBytes, send } from './request.ts';
 import type { Context } from './request.ts';
 import type { Descriptor, ImageIndex, ReferrersOptions } from './types.ts';
+import { discard } from '../http.ts';
 
 function descriptorsOf(value: unknown, what: string): Descriptor[] {
   const manifests = (value as Partial<ImageIndex> | null)?.manifests;
@@ -45,7 +46,7 @@ export async function referrers(ctx: Context, repository: string, digest: string
     return filtered ? list : filter(list);
   }
 
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   // No referrers API: the index tagged `sha256-<hex>`, if anyone pushed one.
   try {
     const index = await getManifest(ctx, repository, digest.replace(':', '-'), { accept: [OCI_INDEX], ...(options?.signal ? { signal: options.signal } : {}) });

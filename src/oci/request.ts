@@ -3,7 +3,7 @@
 
 import { parseChallenges, selectChallenge } from '../challenge.ts';
 import { displayUrl, OciAuthError } from '../errors.ts';
-import { BodyTooLargeError, readBytesLimited } from '../http.ts';
+import { BodyTooLargeError, discard, readBytesLimited } from '../http.ts';
 import type { AuthFetch } from '../types.ts';
 import { OciError, RegistryError } from './errors.ts';
 import type { RegistryErrorCode, RegistryErrorEntry } from './errors.ts';
@@ -118,7 +118,7 @@ async function registryError(call: Call, response: Response): Promise<RegistryEr
   } catch {
     // an unreadable error body still makes an error
   }
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   const errors = parseErrors(text);
   const code = errors[0]?.code ?? statusCode(response.status, call.notFound);
   const authError = authErrorOf(response);

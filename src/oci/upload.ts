@@ -10,6 +10,7 @@ import { send } from './request.ts';
 import type { Context } from './request.ts';
 import { pieces, slices, toSource } from './sources.ts';
 import type { BlobSource, PushBlobOptions, PushBlobResult, UploadProgress } from './types.ts';
+import { discard } from '../http.ts';
 
 const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 
@@ -59,7 +60,7 @@ async function mount(ctx: Context, repository: string, digest: string, from: str
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   url.search = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
   const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, signal: options.signal, ok: [201, 202] });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   return response.status === 201 ? true : session(response, url, 'Blob mount');
 }
 
@@ -67,7 +68,7 @@ async function startSession(ctx: Context, repository: string, options: PushBlobO
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   // An explicit empty body: some registries (django-oci) fail a POST without Content-Length.
   const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, body: new Uint8Array(0), signal: options.signal, ok: [202] });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   return session(response, url, 'Blob upload');
 }
 
@@ -82,7 +83,7 @@ async function complete(upload: Upload, digest: string, body: Uint8Array): Promi
     signal: upload.options.signal,
     ok: [201, 204],
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   const stored = response.headers.get('docker-content-digest');
   if (stored && stored !== digest) throw new DigestMismatchError(`The registry stored the blob pushed to ${upload.repository} under another digest`, digest, stored);
 }
@@ -97,7 +98,7 @@ async function patch(upload: Upload, offset: number, piece: Uint8Array): Promise
     signal: upload.options.signal,
     ok: [202, 204],
   });
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '');
   const end = offset + piece.byteLength;
   if (range && Number(range[1]) + 1 !== end) {

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { CliError, EXIT } from './exit.ts';
 import { write } from './io.ts';
+import { discard } from '../../http.ts';
 
 /** `HTTP/1.1 201 Created` and the headers, CRLF-separated, as curl -i writes them. */
 export function headBlock(response: Response): string {
@@ -29,7 +30,7 @@ async function writeTo(target: Writable, response: Response, options: WriteOptio
     await pipeline(Readable.fromWeb(response.body as NodeReadableStream), target, { end });
     return;
   }
-  await response.body?.cancel().catch(() => {});
+  await discard(response);
   if (end) await new Promise<void>((resolve, reject) => target.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 

@@ -17,6 +17,7 @@ import { httpFailure } from './request.ts';
 import { createSession } from './session.ts';
 import { parseRegistryTarget } from './target.ts';
 import type { FetchLike } from './trace.ts';
+import { discard } from '../../http.ts';
 
 type TokenEvent = Extract<AuthEvent, { type: 'token' }>;
 
@@ -105,7 +106,7 @@ export async function runToken(args: TokenArgs, io: Io, secrets: Secrets): Promi
   try {
     response = await session.authFetch(ping, { method: 'GET', ...(limit.signal ? { signal: limit.signal } : {}) });
     if (response.status >= 400) throw await httpFailure(response, 'GET', ping, secrets);
-    await response.body?.cancel().catch(() => {});
+    await discard(response);
   } catch (error) {
     throw limit.explain(error);
   }
