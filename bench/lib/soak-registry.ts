@@ -12,7 +12,7 @@ export type ToRegistry = { type: 'fail'; fault: TokenFault } | { type: 'count' }
 export type FromRegistry =
   | { type: 'ready'; url: string; realm: string; service: string }
   | { type: 'token'; status: number; query: string }
-  | { type: 'summary'; requests: number; unauthorized: number; bearers: string[] };
+  | { type: 'summary'; requests: number; unauthorized: number; bearers: string[]; rejected: Record<string, number> };
 
 const port = parentPort!;
 const send = (message: FromRegistry) => port.postMessage(message);
@@ -22,6 +22,8 @@ let counting = false;
 let requests = 0;
 let unauthorized = 0;
 const bearers = new Set<string>();
+/** Distinct bearer tokens the registry rejected, per the scope of the request (a pull of its repository). */
+const rejected = new Map<string, Set<string>>();
 const registry = await startReferenceRegistry({
   users,
   tokenLifetimeSec,
@@ -31,7 +33,12 @@ const registry = await startReferenceRegistry({
     requests++;
     if (entry.status === 401) unauthorized++;
     const auth = entry.headers.authorization;
-    if (auth?.startsWith('Bearer ')) bearers.add(auth.slice(7));
+    if (!auth?.startsWith('Bearer ')) return;
+    bearers.add(auth.slice(7));
+    const repository = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(entry.path)?.[1];
+    if (entry.status !== 401 || !repository) return;
+    const scope = `repository:${repository}:pull`;
+    rejected.set(scope, (rejected.get(scope) ?? new Set()).add(auth.slice(7)));
   },
 });
 // The reference keeps every request in its log: counted above instead, the log is emptied now and then.
@@ -43,7 +50,7 @@ port.on('message', (message: ToRegistry) => {
   else if (message.type === 'count') counting = true;
   else {
     clearInterval(trim);
-    send({ type: 'summary', requests, unauthorized, bearers: [...bearers] });
+    send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: Object.fromEntries([...rejected].map(([scope, tokens]) => [scope, tokens.size])) });
     void registry.close().then(() => port.close());
   }
 });

@@ -55,6 +55,10 @@ export interface SoakResult {
   minTokenFetchesOneScope: number;
   /** What any one scope's successful token fetches must lie within (see `tokenFetchBounds`). */
   tokenFetchBounds: { least: number; most: number };
+  /** Distinct tokens the registry rejected (401 to a request that carried one): each may cost one more fetch. */
+  rejectedTokens: number;
+  /** Scopes whose fetches fall outside the bounds, with the rejections of that scope allowed on top of `most`. */
+  scopesOutOfBounds: { scope: string; fetches: number; rejected: number }[];
   heapSamples: { atMs: number; heapBytes: number }[];
   /** Heap after the first sample past warm-up vs the last one. */
   heapGrowthBytes: number;
@@ -89,8 +93,10 @@ const FAULTS: TokenFault[] = [
  * `exp` in whole seconds, so a token lives between `lifetimeSec - 1` and `lifetimeSec` seconds from its issue.
  * The SDK starts a replacement no earlier than three quarters of a token's life after it started the fetch
  * (or on a 401, at `exp`), so fetch starts are at least 0.75 × (lifetimeSec - 1) s apart: more than `most` is
- * a duplicate or premature fetch, however slow the machine. A token never outlives `lifetimeSec`, so a scope
- * in use throughout needs at least `least`.
+ * a duplicate or premature fetch, however slow the machine; except that each token the registry rejects costs one
+ * fetch of its own right then (the retry waits for a token obtained after the rejection), so a scope may take one
+ * more per token rejected in it. A token never outlives `lifetimeSec`, so a scope in use throughout needs at least
+ * `least`.
  */
 export function tokenFetchBounds(elapsedMs: number, lifetimeSec: number): { least: number; most: number } {
   const minimumGapMs = 0.75 * (lifetimeSec - 1) * 1000;
@@ -246,6 +252,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const last = heapSamples.at(-1)!;
     const s = injector.state;
     const lifetimes = elapsedMs / (options.tokenLifetimeSec * 1000);
+    const bounds = tokenFetchBounds(elapsedMs, options.tokenLifetimeSec);
     const { onEvent: _e, onBearer: _b, ...plain } = options;
     return {
       options: plain,
@@ -267,7 +274,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       tokenFetchesPerRefreshIntervalPerScope: s.ok / Math.max(1, s.perScope.size) / (lifetimes / 0.75),
       maxTokenFetchesOneScope: Math.max(0, ...s.perScope.values()),
       minTokenFetchesOneScope: Math.min(...s.perScope.values()),
-      tokenFetchBounds: tokenFetchBounds(elapsedMs, options.tokenLifetimeSec),
+      tokenFetchBounds: bounds,
+      rejectedTokens: Object.values(finished.rejected).reduce((a, b) => a + b, 0),
+      scopesOutOfBounds: [...s.perScope]
+        .map(([scope, fetches]) => ({ scope, fetches, rejected: finished!.rejected[scope] ?? 0 }))
+        .filter(({ fetches, rejected }) => fetches < bounds.least || fetches > bounds.most + rejected),
       heapSamples,
       heapGrowthBytes: last.heapBytes - warm.heapBytes,
     };

@@ -34,7 +34,8 @@ it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers
   // if the run took over 9 s. This holds however slow the machine is; a shared fetch gone wrong (one per waiting
   // worker) is dozens.
   expect(result.tokenFetchBounds, why).toEqual(tokenFetchBounds(result.elapsedMs, 2));
-  expect(result.maxTokenFetchesOneScope, why).toBeLessThanOrEqual(result.tokenFetchBounds.most);
+  // A token the registry rejects costs its scope one fetch on top (a retry waits for a token obtained after it).
+  expect(result.scopesOutOfBounds, why).toEqual([]);
   expect(result.minTokenFetchesOneScope, why).toBeGreaterThanOrEqual(result.tokenFetchBounds.least);
   expect(result.heapGrowthBytes, why).toBeLessThan(16 * 1024 * 1024);
   expect(bearers.size).toBeGreaterThan(10);
