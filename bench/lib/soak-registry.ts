@@ -1,8 +1,8 @@
 // The soak's registry, in a worker thread of its own. A registry is another process: run on the client's event
 // loop, with 100 workers keeping that loop busy, it accepted new connections one per loop turn, up to 1.5 s late,
 // and such a request outlives a 2-second token however well the client handles it.
-// Messages: to the parent {ready}, {token} per token request once counting, {summary} at the end; from the parent
-// {fail} (arm a token fault), {count} (start counting), {clear} (clear the log), {finish}.
+// Messages: to the parent {ready}, {token} per token request once counting, {summary} at the end (the parent then
+// ends the thread); from the parent {fail} (arm a token fault), {count} (start counting), {clear}, {finish}.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { startReferenceRegistry } from '../../reference/registry.ts';
@@ -50,8 +50,8 @@ port.on('message', (message: ToRegistry) => {
   else if (message.type === 'count') counting = true;
   else {
     clearInterval(trim);
+    counting = false;
     send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: Object.fromEntries([...rejected].map(([scope, tokens]) => [scope, tokens.size])) });
-    void registry.close().then(() => port.close());
   }
 });
 send({ type: 'ready', url: registry.url, realm: registry.realm, service: registry.service });

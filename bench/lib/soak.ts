@@ -151,7 +151,15 @@ async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { 
   });
   const tell = (message: ToRegistry) => worker.postMessage(message);
   let summarise: (summary: Extract<FromRegistry, { type: 'summary' }>) => void;
-  const summary = new Promise<Extract<FromRegistry, { type: 'summary' }>>((resolve) => (summarise = resolve));
+  let fail: (error: Error) => void;
+  const summary = new Promise<Extract<FromRegistry, { type: 'summary' }>>((resolve, reject) => {
+    summarise = resolve;
+    fail = reject;
+  });
+  summary.catch(() => {}); // read by finish()
+  // A thread that dies says so, instead of leaving the soak waiting for it.
+  worker.on('error', (error) => fail(error));
+  worker.on('exit', (code) => fail(new Error(`the registry thread exited (code ${code}) before its summary`)));
   const ready = await new Promise<Extract<FromRegistry, { type: 'ready' }>>((resolve, reject) => {
     worker.once('error', reject);
     worker.on('message', (message: FromRegistry) => {
@@ -169,9 +177,11 @@ async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { 
     /** Registry requests and 401s since `count`, and every bearer token it saw; the thread then ends. */
     finish: async () => {
       tell({ type: 'finish' });
-      const result = await summary;
-      await new Promise((resolve) => worker.once('exit', resolve));
-      return result;
+      try {
+        return await summary;
+      } finally {
+        await worker.terminate();
+      }
     },
   };
 }
@@ -213,7 +223,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const trail: string[] = [];
       const path = new URL(url).pathname;
       try {
-        const res = await trails.run(trail, () => authFetch(url));
+        // A safety net, not a timing check: a request still unanswered after 20 s is reported with its trail.
+        const res = await trails.run(trail, () => authFetch(url, { signal: AbortSignal.timeout(20_000) }));
         await res.arrayBuffer();
         if (res.status === 401) counters.saw401++;
         if (res.status !== 200) {
