@@ -209,7 +209,7 @@ describe('the cache option (docs/caching.md)', () => {
     const authFetch = createAuthFetch({ cache, credentials: { username: 'alice', password: PASSWORD } });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(cache.calls).toEqual(['get', 'set']);
-    const [[key, value]] = [...cache.map];
+    const [key, value] = [...cache.map][0]!;
     expect(key).toMatch(/^https:\/\/auth\.test\/token\nregistry\.test\n[0-9a-f]{32}\nrepository:team\/app:pull$/);
     expect(key).not.toContain(PASSWORD);
     expect(value).toMatchObject({ token: 'tok-1', scopes: ['repository:team/app:pull'] });
