@@ -453,3 +453,42 @@ describe('parseChallenges: megabyte inputs', () => {
     });
   }
 });
+
+describe('error messages say what went wrong', () => {
+  it.each([
+    ['Basic realm="a" x', 16, 'expected "," or end of header'],
+    ['Basic foo bar', 6, 'expected token68 or auth-param'],
+    ['=x', 0, 'expected an auth-scheme or an auth-param'],
+    ['Basic, realm="foo"', 7, 'auth-param outside a challenge'],
+    ['Basic realm=;', 12, 'expected a token or a quoted-string'],
+    ['Basic realm="a\u0001"', 14, 'control character in quoted-string'],
+    ['Basic realm="basic', 18, 'quoted-string not closed'],
+    ['Basic realm="foo", realm="bar"', 19, 'duplicate parameter'],
+  ])('%j: at %i, %s', (header, position, why) => {
+    const error = parseError(header);
+    expect(error.position).toBe(position);
+    expect(error.message).toBe(`Cannot parse WWW-Authenticate at offset ${position}: ${why}`);
+  });
+
+  it('a header that is not a string: at 0', () => {
+    expect(() => parseChallenges(42 as unknown as string)).toThrow(
+      expect.objectContaining({ name: 'ChallengeParseError', position: 0, message: 'Cannot parse WWW-Authenticate at offset 0: header is not a string' }),
+    );
+  });
+
+  it('formatChallenge says which part cannot be written', () => {
+    const cases: Array<[Challenge, string]> = [
+      [{ scheme: 'a b', params: {} }, 'the scheme must be a token'],
+      [{ scheme: 'n', params: {}, token68: 'a b' }, 'malformed token68'],
+      [{ scheme: 'n', params: { a: 'b' }, token68: 'ab' }, 'a challenge has token68 or params, not both'],
+      [{ scheme: 'b', params: { 'a b': 'x' } }, 'a parameter name must be a token'],
+      [{ scheme: 'b', params: { a: 'x\u0001' } }, 'control character in a parameter value'],
+    ];
+    for (const [challenge, why] of cases) expect(() => formatChallenge(challenge)).toThrow(new TypeError(`formatChallenge: ${why}`));
+  });
+
+  it('a `__proto__` param is an ordinary own property: enumerable, writable, configurable', () => {
+    const [c] = parseChallenges('Bearer __proto__="x"');
+    expect(Object.getOwnPropertyDescriptor(c!.params, '__proto__')).toEqual({ value: 'x', enumerable: true, writable: true, configurable: true });
+  });
+});

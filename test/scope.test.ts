@@ -89,7 +89,13 @@ describe('parseScope', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ScopeParseError);
       expect((e as ScopeParseError).code).toBe('SCOPE_PARSE');
+      expect((e as ScopeParseError).message).toBe('Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type');
     }
+  });
+
+  it('reads strings only: an object that prints as a scope is not one', () => {
+    expect(() => parseScope({ toString: () => 'repository:a:pull' } as unknown as string)).toThrow(ScopeParseError);
+    expect(() => parseScope(undefined as unknown as string)).toThrow(ScopeParseError);
   });
 });
 
@@ -127,6 +133,9 @@ describe('formatScope', () => {
     expect(() => formatScope({ type: 'repository(x)', name: 'a', actions: ['pull'] })).toThrow(ScopeParseError);
     expect(() => formatScope({ type: 'repository', name: '', actions: ['pull'] })).toThrow(ScopeParseError);
     expect(() => formatScope({ type: 'repository', name: 'a b', actions: ['pull'] })).toThrow(ScopeParseError);
+    expect(() => formatScope({ type: 'repository', name: 'a', actions: ['pull,push'] })).toThrow(
+      'A scope part contains a character that changes its meaning (":" "," "(" ")")',
+    );
   });
 });
 

@@ -155,6 +155,16 @@ describe('parseTokenResponse', () => {
     expect(result.expiresAt).toBe(now - 10_000 + 60_000);
   });
 
+  it('boundaries: an issued_at exactly one lifetime ago is sane, a JWT exp exactly now is not', () => {
+    // issued_at = now - lifetime: the token started then, and ends now.
+    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_000).toISOString() }).expiresAt).toBe(now);
+    // A millisecond earlier is a wrong clock: the life starts when the request was sent.
+    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_001).toISOString() }).expiresAt).toBe(ctx.startedAt + 60_000);
+    // exp == now (whole seconds): already past by our clock, ignored.
+    expect(parse({ token: fakeJwt({ exp: now / 1000 }), expires_in: 60 }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: fakeJwt({ exp: now / 1000 + 1 }), expires_in: 60 }).expiresAt).toBe(now + 1_000);
+  });
+
   it('keeps a refresh token', () => {
     expect(parse({ token: 't', refresh_token: 'r' }).refreshToken).toBe('r');
     expect(parse({ token: 't' }).refreshToken).toBeUndefined();
