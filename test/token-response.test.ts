@@ -135,6 +135,8 @@ describe('parseTokenResponse', () => {
         { type: 'repository', name: 'ok/repo', actions: ['pull'] },
       ]),
     ).toEqual(['repository:ok/repo:pull,push']);
+    // Several actions in one entry.
+    expect(scopesOf([{ type: 'repository', name: 'ok/repo', actions: ['push', 'pull'] }])).toEqual(['repository:ok/repo:pull,push']);
     // A claim whose every entry is malformed grants nothing (it is not what was asked).
     expect(scopesOf([{ type: 'repository', name: 'x', actions: [] }])).toEqual([]);
     // An OAuth scope wins over the claim; an empty scope does not.
