@@ -342,6 +342,11 @@ describe('scopesForRequest', () => {
     expect(
       scopesForRequest(`${base}/v2/team/x/blobs/uploads/?mount=sha256:abc&from=library/hello`, 'POST'),
     ).toStrictEqual(['repository:library/hello:pull', 'repository:team/x:pull,push']);
+    // the upload route without its trailing slash is the upload route too
+    expect(scopesForRequest(`${base}/v2/team/x/blobs/uploads?mount=sha256:abc&from=library/hello`, 'POST')).toStrictEqual([
+      'repository:library/hello:pull',
+      'repository:team/x:pull,push',
+    ]);
     // from the same repository: merged
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=a`, 'POST')).toStrictEqual([
       'repository:a:pull,push',
