@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // The CLI, package and size tests run dist/: rebuild it first when it is missing or older than src/.
+    globalSetup: ['test/support/build-dist.ts'],
     // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-output/vitest.json' },

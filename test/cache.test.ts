@@ -27,7 +27,61 @@ describe('MemoryTokenCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('rejects a nonsensical size', () => {
-    expect(() => new MemoryTokenCache({ maxEntries: 0 })).toThrow(RangeError);
+  it('rejects a size that is not a positive integer, with a message that says so', () => {
+    for (const maxEntries of [0, -1, 1.5, 0.5, NaN, Infinity, '2' as unknown as number]) {
+      expect(() => new MemoryTokenCache({ maxEntries })).toThrow(new RangeError('maxEntries must be a positive integer'));
+    }
+  });
+
+  it('holds 1000 entries by default', () => {
+    const cache = new MemoryTokenCache();
+    expect(cache.maxEntries).toBe(1000);
+    expect(new MemoryTokenCache({}).maxEntries).toBe(1000);
+    for (let i = 0; i < 1000; i++) cache.set(`k${i}`, token(String(i)));
+    expect(cache.size).toBe(1000);
+    expect(cache.get('k0')?.token).toBe('0');
+    cache.set('k1000', token('1000'));
+    expect(cache.size).toBe(1000);
+    // k0 was just read: k1 was the least recently used.
+    expect(cache.get('k1')).toBeUndefined();
+    expect(cache.get('k0')?.token).toBe('0');
+  });
+
+  it('maxEntries: 1 keeps the newest entry only', () => {
+    const cache = new MemoryTokenCache({ maxEntries: 1 });
+    expect(cache.maxEntries).toBe(1);
+    cache.set('a', token('a'));
+    expect(cache.get('a')?.token).toBe('a');
+    cache.set('b', token('b'));
+    expect(cache.size).toBe(1);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')?.token).toBe('b');
+    cache.set('b', token('b2'));
+    expect(cache.size).toBe(1);
+    expect(cache.get('b')?.token).toBe('b2');
+  });
+
+  it('setting a key again replaces its value and makes it the most recently used', () => {
+    const cache = new MemoryTokenCache({ maxEntries: 2 });
+    cache.set('a', token('a1'));
+    cache.set('b', token('b'));
+    cache.set('a', token('a2')); // a is now the most recent, b the least
+    expect(cache.size).toBe(2);
+    cache.set('c', token('c'));
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')?.token).toBe('a2');
+    expect(cache.get('c')?.token).toBe('c');
+  });
+
+  it('a miss changes nothing, and delete of an absent key is harmless', () => {
+    const cache = new MemoryTokenCache({ maxEntries: 2 });
+    cache.set('a', token('a'));
+    cache.set('b', token('b'));
+    expect(cache.get('zzz')).toBeUndefined();
+    cache.delete('zzz');
+    expect(cache.size).toBe(2);
+    cache.set('c', token('c')); // a is still the least recently used
+    expect(cache.get('a')).toBeUndefined();
+    expect([cache.get('b')?.token, cache.get('c')?.token]).toEqual(['b', 'c']);
   });
 });

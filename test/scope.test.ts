@@ -89,7 +89,13 @@ describe('parseScope', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ScopeParseError);
       expect((e as ScopeParseError).code).toBe('SCOPE_PARSE');
+      expect((e as ScopeParseError).message).toBe('Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type');
     }
+  });
+
+  it('reads strings only: an object that prints as a scope is not one', () => {
+    expect(() => parseScope({ toString: () => 'repository:a:pull' } as unknown as string)).toThrow(ScopeParseError);
+    expect(() => parseScope(undefined as unknown as string)).toThrow(ScopeParseError);
   });
 });
 
@@ -127,6 +133,9 @@ describe('formatScope', () => {
     expect(() => formatScope({ type: 'repository(x)', name: 'a', actions: ['pull'] })).toThrow(ScopeParseError);
     expect(() => formatScope({ type: 'repository', name: '', actions: ['pull'] })).toThrow(ScopeParseError);
     expect(() => formatScope({ type: 'repository', name: 'a b', actions: ['pull'] })).toThrow(ScopeParseError);
+    expect(() => formatScope({ type: 'repository', name: 'a', actions: ['pull,push'] })).toThrow(
+      'A scope part contains a character that changes its meaning (":" "," "(" ")")',
+    );
   });
 });
 
@@ -333,6 +342,11 @@ describe('scopesForRequest', () => {
     expect(
       scopesForRequest(`${base}/v2/team/x/blobs/uploads/?mount=sha256:abc&from=library/hello`, 'POST'),
     ).toStrictEqual(['repository:library/hello:pull', 'repository:team/x:pull,push']);
+    // the upload route without its trailing slash is the upload route too
+    expect(scopesForRequest(`${base}/v2/team/x/blobs/uploads?mount=sha256:abc&from=library/hello`, 'POST')).toStrictEqual([
+      'repository:library/hello:pull',
+      'repository:team/x:pull,push',
+    ]);
     // from the same repository: merged
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=a`, 'POST')).toStrictEqual([
       'repository:a:pull,push',

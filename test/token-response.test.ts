@@ -64,8 +64,113 @@ describe('parseTokenResponse', () => {
     expect(parse({ token: 'opaque' }).scopes).toEqual(['repository:a/b:pull']);
   });
 
+  it('an expires_in of 1e999 (Infinity once parsed) counts as absent: 60 s, never forever', () => {
+    for (const body of ['{"token":"t","expires_in":1e999}', '{"token":"t","expires_in":"1e999"}', '{"token":"t","expires_in":"Infinity"}']) {
+      expect(parseTokenResponse(body, ctx).expiresAt).toBe(ctx.startedAt + 60_000);
+    }
+    // The largest finite lifetime is honoured as sent.
+    expect(parse({ token: 't', expires_in: 1e9 }).expiresAt).toBe(ctx.startedAt + 1e12);
+    expect(parse({ token: 't', expires_in: ' 7 ' }).expiresAt).toBe(ctx.startedAt + 7_000);
+    expect(parse({ token: 't', expires_in: '   ' }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: 't', expires_in: true }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: 't', expires_in: 0.5 }).expiresAt).toBe(ctx.startedAt + 500);
+  });
+
+  it('JSON that is not an object (null, a number, a string, an array, a boolean) is TOKEN_RESPONSE_INVALID', () => {
+    for (const body of ['null', '42', '"tok"', '[{"token":"t"}]', 'true']) {
+      expect(() => parseTokenResponse(body, ctx)).toThrow(
+        expect.objectContaining({
+          name: 'TokenResponseError',
+          code: 'TOKEN_RESPONSE_INVALID',
+          realm: ctx.realm,
+          message: 'The token endpoint https://auth.test/token answered 200 with JSON that is not an object; expected {"token": …} or {"access_token": …}.',
+        }),
+      );
+    }
+  });
+
+  it('says what is wrong with the body: not JSON, no token field, an empty or non-string token', () => {
+    const message = (body: string) => {
+      try {
+        parseTokenResponse(body, ctx);
+      } catch (e) {
+        return (e as Error).message.replace('The token endpoint https://auth.test/token answered 200 with ', '');
+      }
+      return 'no error';
+    };
+    expect(message('<html>')).toBe('a body that is not JSON; check that the realm points at the token service, not a login page or proxy.');
+    expect(message('{}')).toBe('no `token` or `access_token` field; the server may not implement the docker token protocol at this URL.');
+    expect(message('{"token":""}')).toBe('`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.');
+    expect(message('{"access_token":7}')).toBe('`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.');
+    // An empty access_token falls back to token.
+    expect(parse({ access_token: '', token: 'fallback' }).token).toBe('fallback');
+  });
+
+  it('reads only well-formed entries of a JWT access claim', () => {
+    const scopesOf = (access: unknown) => parse({ token: fakeJwt({ access }) }).scopes;
+    // Not an array: no claim, so what was asked counts as granted.
+    for (const access of [undefined, null, 'repository:x:pull', { type: 'repository', name: 'x', actions: ['pull'] }, 7]) {
+      expect(scopesOf(access)).toEqual(['repository:a/b:pull']);
+    }
+    // Malformed entries are skipped; the well-formed one is kept.
+    const good = { type: 'repository', name: 'ok/repo', actions: ['pull'] };
+    expect(
+      scopesOf([
+        null,
+        7,
+        'repository:x:pull',
+        { type: 1, name: 'x', actions: ['pull'] },
+        { type: 'repository', name: ['x'], actions: ['pull'] },
+        { type: 'repository', actions: ['pull'] },
+        { type: 'repository', name: 'x', actions: 'pull' },
+        { type: 'repository', name: 'x', actions: [] },
+        { type: 'repository', name: 'x', actions: [1, null] },
+        good,
+      ]),
+    ).toEqual(['repository:ok/repo:pull']);
+    // Non-string actions are dropped from an entry that has string ones; entries of one resource merge.
+    expect(
+      scopesOf([
+        { type: 'repository', name: 'ok/repo', actions: [1, 'push', null] },
+        { type: 'repository', name: 'ok/repo', actions: ['pull'] },
+      ]),
+    ).toEqual(['repository:ok/repo:pull,push']);
+    // Several actions in one entry.
+    expect(scopesOf([{ type: 'repository', name: 'ok/repo', actions: ['push', 'pull'] }])).toEqual(['repository:ok/repo:pull,push']);
+    // A claim whose every entry is malformed grants nothing (it is not what was asked).
+    expect(scopesOf([{ type: 'repository', name: 'x', actions: [] }])).toEqual([]);
+    // An OAuth scope wins over the claim; an empty scope does not.
+    expect(parse({ token: fakeJwt({ access: [good] }), scope: 'repository:s/s:pull' }).scopes).toEqual(['repository:s/s:pull']);
+    expect(parse({ token: fakeJwt({ access: [good] }), scope: '' }).scopes).toEqual(['repository:ok/repo:pull']);
+  });
+
+  it('a JWT exp that is not a number is ignored, and a token that is not a JWT is opaque', () => {
+    expect(parse({ token: fakeJwt({ exp: String(now / 1000 + 5) }), expires_in: 300 }).expiresAt).toBe(ctx.startedAt + 300_000);
+    expect(parse({ token: 'a.b.c', expires_in: 300 }).expiresAt).toBe(ctx.startedAt + 300_000);
+    expect(parse({ token: 'a.b.c', expires_in: 300 }).scopes).toEqual(['repository:a/b:pull']);
+  });
+
+  it('obtainedAt is when the request was sent, whatever issued_at says', () => {
+    const issued = new Date(now - 10_000).toISOString();
+    const result = parse({ token: 't', expires_in: 60, issued_at: issued });
+    expect(result.obtainedAt).toBe(ctx.startedAt);
+    expect(result.expiresAt).toBe(now - 10_000 + 60_000);
+  });
+
+  it('boundaries: an issued_at exactly one lifetime ago is sane, a JWT exp exactly now is not', () => {
+    // issued_at = now - lifetime: the token started then, and ends now.
+    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_000).toISOString() }).expiresAt).toBe(now);
+    // A millisecond earlier is a wrong clock: the life starts when the request was sent.
+    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_001).toISOString() }).expiresAt).toBe(ctx.startedAt + 60_000);
+    // exp == now (whole seconds): already past by our clock, ignored.
+    expect(parse({ token: fakeJwt({ exp: now / 1000 }), expires_in: 60 }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: fakeJwt({ exp: now / 1000 + 1 }), expires_in: 60 }).expiresAt).toBe(now + 1_000);
+  });
+
   it('keeps a refresh token', () => {
     expect(parse({ token: 't', refresh_token: 'r' }).refreshToken).toBe('r');
     expect(parse({ token: 't' }).refreshToken).toBeUndefined();
+    expect('refreshToken' in parse({ token: 't', refresh_token: '' })).toBe(false);
+    expect('refreshToken' in parse({ token: 't', refresh_token: 5 })).toBe(false);
   });
 });

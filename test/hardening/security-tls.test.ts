@@ -5,7 +5,7 @@ import { http, HttpResponse } from 'msw';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuthFetch, OciAuthError } from '../../src/index.ts';
 import type { AuthFetchOptions, Credential } from '../../src/index.ts';
-import { bearer, recorded, server, useMsw } from '../support/msw.ts';
+import { bearer, bodiesRead, recorded, server, useMsw } from '../support/msw.ts';
 import { Observed, PASSWORD, REFRESH } from '../support/secrets.ts';
 
 useMsw();
@@ -58,6 +58,11 @@ async function refused(promise: Promise<Response>): Promise<void> {
 const sentTo = (prefix: string) => recorded.filter((r) => r.url.startsWith(prefix));
 const withSecret = (r: (typeof recorded)[number]) =>
   r.headers.authorization?.startsWith('Basic ') || r.body.includes(PASSWORD) || r.body.includes(REFRESH);
+/** Requests to `prefix` that carried a secret, once every body has been captured (not as far as read so far). */
+const sentWithSecret = async (prefix: string) => {
+  await bodiesRead();
+  return sentTo(prefix).filter(withSecret);
+};
 
 describe('an https registry cannot send credentials to an http realm', () => {
   for (const [name, credential] of [['a password', password], ['a refresh token', refresh]] as const) {
@@ -91,7 +96,7 @@ describe('an https registry cannot send credentials to an http realm', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    expect(sentTo('http://127.0.0.1:5999').filter(withSecret)).toEqual([]);
+    expect(await sentWithSecret('http://127.0.0.1:5999')).toEqual([]);
     expect((outcome as OciAuthError | undefined)?.code).toBe('INSECURE_REALM');
   });
 
@@ -113,7 +118,7 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
     bearerRegistry('https://registry.test', 'https://auth.other.test/token');
     expect((await authFetch(password)(manifest('https://registry.test'))).status).toBe(200);
     expect(sentTo('https://auth.other.test').map((r) => r.headers.authorization?.split(' ')[0])).toEqual(['Basic']);
-    expect(sentTo('https://registry.test').filter(withSecret)).toEqual([]);
+    expect(await sentWithSecret('https://registry.test')).toEqual([]);
   });
 
   it('a Basic registry over https gets the credentials on the retry', async () => {
@@ -125,7 +130,7 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
   it('a Basic registry over http on a non-loopback host is refused; allowInsecureRealm lets it through', async () => {
     basicRegistry('http://registry.example');
     await refused(authFetch(password)(manifest('http://registry.example')));
-    expect(sentTo('http://registry.example').filter(withSecret)).toEqual([]);
+    expect(await sentWithSecret('http://registry.example')).toEqual([]);
     expect(sentTo('http://registry.example')).toHaveLength(1);
     const res = await authFetch(password, { allowInsecureRealm: ['registry.example'] })(manifest('http://registry.example'));
     expect(res.status).toBe(200);

@@ -107,20 +107,25 @@ describe('a realm that redirects to another host', () => {
   }
 
   // 307/308 keep method and body: the OAuth2 form with the password (or refresh token) must not follow them.
+  // The POST reaches the realm, its redirect is not followed, and the caller learns why.
   for (const status of [307, 308]) {
-    it(`${status} on a password grant POST: the form with the password does not reach the other host`, async () => {
-      const { evil, bodies, url } = await evilRealm(status);
-      await within(10_000, authFetch({ passwordGrant: true })(url).then((r) => r.arrayBuffer(), (e: unknown) => seen.errors.push(e)));
-      for (const r of evil.seen) expect(r.headers.authorization).toBeUndefined();
-      expect(bodies.join('')).not.toContain(PASSWORD);
-    });
-
-    it(`${status} on a refresh grant POST: the refresh token does not reach the other host`, async () => {
-      const { bodies, url } = await evilRealm(status);
-      const af = createAuthFetch({ credentials: { refreshToken: REFRESH }, onEvent: seen.onEvent });
-      await within(10_000, af(url).then((r) => r.arrayBuffer(), (e: unknown) => seen.errors.push(e)));
-      expect(bodies.join('')).not.toContain(REFRESH);
-    });
+    const grants = [
+      ['password', { credentials, passwordGrant: true }, PASSWORD],
+      ['refresh', { credentials: { refreshToken: REFRESH } }, REFRESH],
+    ] as const;
+    for (const [grant, options, secret] of grants) {
+      it(`${status} on a ${grant} grant POST: not followed, the form with the ${grant === 'password' ? 'password' : 'refresh token'} stays home`, async () => {
+        const { proxy, evil, bodies, url } = await evilRealm(status);
+        const error = await within(10_000, seen.catch(createAuthFetch({ ...options, onEvent: seen.onEvent })(url)));
+        expect(proxy.log.filter((e) => e.kind === 'token').map((e) => `${e.method} ${e.faulted}`)).toEqual(['POST true']);
+        expect(evil.seen).toEqual([]);
+        expect(bodies).toEqual([]);
+        expect(error).toBeInstanceOf(OciAuthError);
+        expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status });
+        expect((error as Error).message).toContain(`redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed.`);
+        expect((error as Error).message).not.toContain(secret);
+      });
+    }
   }
 });
 

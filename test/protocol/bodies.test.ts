@@ -4,14 +4,14 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, ChallengeParseError } from '../../src/index.ts';
 import { fakeRegistry, REALM, REGISTRY } from '../support/fake-registry.ts';
-import { bearer, recorded, server, trace, useMsw } from '../support/msw.ts';
+import { bearer, bodiesRead, recorded, server, trace, useMsw } from '../support/msw.ts';
 import { Observed } from '../support/secrets.ts';
 
 useMsw();
 
 const upload = `${REGISTRY}/v2/team/app/blobs/uploads/`;
 const tokenUrl = `${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull%2Cpush`;
-const wait = () => new Promise((r) => setTimeout(r, 10)); // bodies are recorded from a clone, asynchronously
+const wait = bodiesRead; // bodies are recorded from a clone, asynchronously
 
 function stream(text: string): ReadableStream<Uint8Array> {
   return new ReadableStream({

@@ -138,6 +138,9 @@ describe('token responses', () => {
     ['a body that is not JSON', () => new Response('{oops', { status: 200 }), 'TOKEN_RESPONSE_INVALID', /not JSON/],
     ['an HTML page with 200', () => new Response('<html>login</html>', { headers: { 'content-type': 'text/html' } }), 'TOKEN_RESPONSE_INVALID', /not JSON/],
     ['a JSON array', () => HttpResponse.json([1]), 'TOKEN_RESPONSE_INVALID', /not an object/],
+    ['JSON null', () => new Response('null', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
+    ['a JSON number', () => new Response('42', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
+    ['a JSON string', () => new Response('"tok-in-a-string"', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
     ['no token field', () => HttpResponse.json({ expires_in: 60 }), 'TOKEN_RESPONSE_INVALID', /no `token` or `access_token`/],
     ['an empty token', () => HttpResponse.json({ token: '' }), 'TOKEN_RESPONSE_INVALID', /empty or not a string/],
     ['a token that is a number', () => HttpResponse.json({ token: 42 }), 'TOKEN_RESPONSE_INVALID', /empty or not a string/],
@@ -250,6 +253,28 @@ describe('token responses', () => {
     expect(recorded).toHaveLength(1);
   });
 
+  it('an expires_in of 1e999 does not cache the token forever: it is replaced after the default 60 s', async () => {
+    let clock = 1_000_000;
+    let n = 0;
+    const fake = fakeRegistry({
+      tokenResponse: () => {
+        fake.tokens.set(`tok-${++n}`, ['repository:team/app:pull']);
+        return new Response(`{"token":"tok-${n}","expires_in":1e999}`, { headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const authFetch = createAuthFetch({ now: () => clock });
+    await authFetch(manifest('team/app'));
+    clock += 44_000; // before 60 s minus the 10 s margin: still cached
+    recorded.length = 0;
+    await authFetch(manifest('team/app'));
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    clock += 7_000; // 51 s: within the margin, replaced
+    recorded.length = 0;
+    await authFetch(manifest('team/app'));
+    expect(trace()).toEqual([`GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${manifest('team/app')} Bearer`]);
+    expect(recorded[1]!.headers.authorization).toBe('Bearer tok-2');
+  });
+
   it('a token failure reaches every concurrent waiter, is not cached, and the next call succeeds', async () => {
     let fail = true;
     const fake = fakeRegistry({
@@ -274,8 +299,11 @@ describe('token responses', () => {
   it("one caller's abort ends its own wait, not the shared token fetch", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const requested = new Promise<void>((r) => (arrived = r));
     const fake = fakeRegistry({
       tokenResponse: async () => {
+        arrived();
         await gate;
         fake.tokens.set('tok-shared', ['repository:team/app:pull']);
         return HttpResponse.json({ token: 'tok-shared', expires_in: 300 });
@@ -285,7 +313,8 @@ describe('token responses', () => {
     const controller = new AbortController();
     const a = authFetch(manifest('team/app'), { signal: controller.signal });
     const b = authFetch(manifest('team/app'));
-    await new Promise((r) => setTimeout(r, 50));
+    // Abort once the shared token request is with the realm (a waits on it), not after a guessed delay.
+    await requested;
     controller.abort(new Error('caller gave up'));
     await expect(a).rejects.toThrow('caller gave up');
     release();

@@ -12,6 +12,13 @@ export interface Recorded {
 
 export const server = setupServer();
 export const recorded: Recorded[] = [];
+/** Body reads still under way (bodies are read from a clone, after the request has been recorded). */
+const bodyReads = new Set<Promise<void>>();
+
+/** Resolves once every recorded request's body has been read into `recorded`: await it before reading bodies. */
+export async function bodiesRead(): Promise<void> {
+  while (bodyReads.size > 0) await Promise.all(bodyReads);
+}
 
 export function useMsw(): void {
   beforeAll(() => {
@@ -24,13 +31,15 @@ export function useMsw(): void {
       recorded.push(entry);
       // Bodies are read from a clone so handlers still see them.
       if (request.body) {
-        void request
+        const read: Promise<void> = request
           .clone()
           .text()
           .then((text) => {
             entry.body = text;
           })
-          .catch(() => {});
+          .catch(() => {})
+          .finally(() => bodyReads.delete(read));
+        bodyReads.add(read);
       }
     });
   });
