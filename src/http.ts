@@ -1,6 +1,6 @@
 // HTTP plumbing shared by registry and token requests: bounded body reads, origin rules, redirects.
 
-import { OciAuthError } from './errors.ts';
+import { displayUrl, OciAuthError } from './errors.ts';
 import { redirected } from './request.ts';
 import type { Outgoing } from './request.ts';
 
@@ -90,12 +90,13 @@ export async function follow(
   send: (hop: Outgoing) => Promise<Response>,
   stop: (next: Outgoing, from: Outgoing) => boolean = () => false,
 ): Promise<Response> {
+  const start = displayUrl(out.url);
   for (let hop = 0; ; hop++) {
     const response = await send(out);
     const next = redirected(response, out);
     if (!next || stop(next, out)) return response;
     await discard(response);
-    if (hop >= MAX_REDIRECTS) throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${out.url.origin}.`);
+    if (hop >= MAX_REDIRECTS) throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${start}.`);
     out = next;
   }
 }

@@ -478,11 +478,11 @@ describe('error messages say what went wrong', () => {
 
   it('formatChallenge says which part cannot be written', () => {
     const cases: Array<[Challenge, string]> = [
-      [{ scheme: 'a b', params: {} }, 'the scheme must be a token'],
+      [{ scheme: 'a b', params: {} }, 'scheme is not a token'],
       [{ scheme: 'n', params: {}, token68: 'a b' }, 'malformed token68'],
-      [{ scheme: 'n', params: { a: 'b' }, token68: 'ab' }, 'a challenge has token68 or params, not both'],
-      [{ scheme: 'b', params: { 'a b': 'x' } }, 'a parameter name must be a token'],
-      [{ scheme: 'b', params: { a: 'x\u0001' } }, 'control character in a parameter value'],
+      [{ scheme: 'n', params: { a: 'b' }, token68: 'ab' }, 'token68 and params together'],
+      [{ scheme: 'b', params: { 'a b': 'x' } }, 'param name is not a token'],
+      [{ scheme: 'b', params: { a: 'x\u0001' } }, 'control character in a value'],
     ];
     for (const [challenge, why] of cases) expect(() => formatChallenge(challenge)).toThrow(new TypeError(`formatChallenge: ${why}`));
   });
