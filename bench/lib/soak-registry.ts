@@ -24,7 +24,8 @@ let unauthorized = 0;
 const bearers = new Set<string>();
 /** Distinct bearer tokens the registry rejected, per the scope of the request (a pull of its repository). */
 const rejected = new Map<string, Set<string>>();
-const registry = await startReferenceRegistry({
+// No top-level await: the parent runs this file bundled as a CommonJS script (see startRegistryThread).
+void startReferenceRegistry({
   users,
   tokenLifetimeSec,
   onRequest: (entry) => {
@@ -40,18 +41,19 @@ const registry = await startReferenceRegistry({
     const scope = `repository:${repository}:pull`;
     rejected.set(scope, (rejected.get(scope) ?? new Set()).add(auth.slice(7)));
   },
+}).then((registry) => {
+  // The reference keeps every request in its log: counted above instead, the log is emptied now and then.
+  const trim = setInterval(() => registry.clearLog(), 1000);
+  port.on('message', (message: ToRegistry) => {
+    if (message.type === 'fail') registry.failTokenEndpoint(message.fault, 1);
+    else if (message.type === 'clear') registry.clearLog();
+    else if (message.type === 'count') counting = true;
+    else {
+      clearInterval(trim);
+      counting = false;
+      const perScope = Object.fromEntries([...rejected].map(([scope, tokens]) => [scope, tokens.size]));
+      send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: perScope });
+    }
+  });
+  send({ type: 'ready', url: registry.url, realm: registry.realm, service: registry.service });
 });
-// The reference keeps every request in its log: counted above instead, the log is emptied now and then.
-const trim = setInterval(() => registry.clearLog(), 1000);
-
-port.on('message', (message: ToRegistry) => {
-  if (message.type === 'fail') registry.failTokenEndpoint(message.fault, 1);
-  else if (message.type === 'clear') registry.clearLog();
-  else if (message.type === 'count') counting = true;
-  else {
-    clearInterval(trim);
-    counting = false;
-    send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: Object.fromEntries([...rejected].map(([scope, tokens]) => [scope, tokens.size])) });
-  }
-});
-send({ type: 'ready', url: registry.url, realm: registry.realm, service: registry.service });

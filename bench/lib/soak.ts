@@ -4,7 +4,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createAuthFetch } from '../../src/index.ts';
 import type { AuthEvent, Credential } from '../../src/index.ts';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
 import type { ReferenceRegistry, TokenFault } from '../../reference/registry.ts';
 import { settledHeapBytes } from './gc.ts';
 import { seedImage } from './seed.ts';
@@ -145,10 +147,11 @@ function faultInjector(arm: (fault: TokenFault) => void, rate: number, retries: 
 
 /** The reference registry in a worker thread of its own (see soak-registry.ts), with what the soak needs of it. */
 async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { status: number; query: string }) => void) {
-  const worker = new Worker(new URL('./soak-registry.ts', import.meta.url), {
-    workerData: { users: { [USER]: SOAK_PASSWORD }, tokenLifetimeSec },
-    execArgv: ['--experimental-strip-types', '--no-warnings'],
-  });
+  // Bundled to one CommonJS script first: a worker thread gets no TypeScript from vitest, and Node's own type
+  // stripping is missing or behind a flag on some of the Node versions that run this (the flag itself is refused
+  // by a worker on Node 20).
+  const bundle = await build({ entryPoints: [fileURLToPath(new URL('./soak-registry.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+  const worker = new Worker(bundle.outputFiles[0]!.text, { eval: true, workerData: { users: { [USER]: SOAK_PASSWORD }, tokenLifetimeSec } });
   const tell = (message: ToRegistry) => worker.postMessage(message);
   let summarise: (summary: Extract<FromRegistry, { type: 'summary' }>) => void;
   let fail: (error: Error) => void;
