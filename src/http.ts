@@ -6,7 +6,7 @@ import type { Outgoing } from './request.ts';
 
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
-export const MAX_REDIRECTS = 20;
+const MAX_REDIRECTS = 20;
 
 /** Browsers hide redirect targets (`opaqueredirect`) and strip Authorization across origins themselves. */
 export const isBrowser: boolean =

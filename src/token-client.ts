@@ -243,8 +243,8 @@ function corsHint(realm: URL, realmCredentials: RequestCredentials | undefined):
   return ` In a page, a realm without CORS fails this way: it needs "Access-Control-Allow-Origin: ${origin}"${credentialed} and "Access-Control-Allow-Headers: Authorization".`;
 }
 
-/** What a failed fetch says happened, without trusting its shape. */
-function causeOf(error: unknown): string {
+/** What a failed fetch says happened (undici puts the reason in `cause`), without trusting its shape. */
+export function causeOf(error: unknown): string {
   const e = error as { message?: unknown; cause?: { message?: unknown } } | undefined;
   const text = e?.cause?.message ?? e?.message;
   return typeof text === 'string' ? text.slice(0, 200) : 'unknown error';

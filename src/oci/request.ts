@@ -4,6 +4,7 @@
 import { parseChallenges, selectChallenge } from '../challenge.ts';
 import { displayUrl, OciAuthError } from '../errors.ts';
 import { BodyTooLargeError, discard, readBytesLimited } from '../http.ts';
+import { causeOf } from '../token-client.ts';
 import type { AuthFetch } from '../types.ts';
 import { OciError, RegistryError } from './errors.ts';
 import type { RegistryErrorCode, RegistryErrorEntry } from './errors.ts';
@@ -30,13 +31,6 @@ export interface Call {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
-
-/** What a failed fetch says happened (undici puts the reason in `cause`). */
-const causeOf = (error: unknown): string => {
-  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
-  const text = e?.cause?.code ?? e?.cause?.message ?? e?.message;
-  return typeof text === 'string' ? text.slice(0, 200) : 'unknown error';
-};
 
 export async function send(ctx: Context, call: Call): Promise<Response> {
   const init: RequestInit = { method: call.method };
