@@ -1,19 +1,23 @@
-// createAuthFetch: a fetch that answers each host's registry challenge, caches tokens and retries once.
+// createAuthFetch: a fetch that answers each registry's challenge, caches tokens and retries once. `authFetch`
+// normalises a call and follows its redirects; each hop is one `exchange` with its own registry, whose parts are
+// the registry's auth (discovery.ts), the request's scopes (scope-plan.ts), the registry's credential
+// (credentials.ts) and tokens (token-manager.ts).
 
-import { parseChallenges, selectChallenge } from './challenge.ts';
-import { callProvider, checkCredentialsOption, credentialIdentity } from './credentials.ts';
-import type { CredentialsOption } from './credentials.ts';
+import { CredentialSource, checkCredentialsOption } from './credentials.ts';
+import type { Answer, CredentialsOption } from './credentials.ts';
+import { Discovery } from './discovery.ts';
+import type { RegistryAuth } from './discovery.ts';
 import { basicAuthorization } from './encoding.ts';
-import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
-import { discard, follow, isBrowser, maySendSecret } from './http.ts';
+import { displayUrl, OciAuthError, plainHttpRefused } from './errors.ts';
+import { defined, discard, follow, isBrowser, maySendSecret } from './http.ts';
 import type { FetchLike } from './http.ts';
-import { LearnedActions } from './learned-actions.ts';
 import { outgoing } from './request.ts';
 import type { Outgoing } from './request.ts';
-import { mergeScopes, scopesForRequest } from './scope.ts';
-import { abortable, createTokenManager, touch } from './token-manager.ts';
-import type { IdentifiedCredential } from './token-manager.ts';
-import type { AuthEvent, AuthFetch, Challenge, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
+import { mergeScopes } from './scope.ts';
+import { ScopePlan } from './scope-plan.ts';
+import type { RequestScopes } from './scope-plan.ts';
+import { TokenManager } from './token-manager.ts';
+import type { AuthEvent, AuthFetch, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
 
 export interface AuthFetchOptions {
   /** A credential, a provider called per registry when a token must be fetched, or nothing for anonymous access. */
@@ -53,12 +57,6 @@ export interface AuthFetchOptions {
   now?: () => number;
 }
 
-/** What a host asked for the first time we met it: a token realm, or Basic when `realm` is absent. */
-interface HostAuth {
-  realm?: URL;
-  service?: string;
-}
-
 /** What a request carried. */
 interface Sent {
   header: string;
@@ -69,336 +67,179 @@ interface Sent {
   direct?: boolean;
 }
 
-/** A provider's latest answer for a host. */
-interface Answer extends IdentifiedCredential {
-  at: number;
-}
-
 const isAccessToken = (c: Credential | undefined): c is { accessToken: string } => !!c && 'accessToken' in c;
 
 export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
-  const credentials = checkCredentialsOption(options.credentials);
-  const { onEvent, allowInsecureRealm: insecure, now = Date.now } = options;
-  const challenges = options.challenges ?? {};
-  const credentialTtlMs = options.credentialTtlMs ?? 300_000;
-  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const extraScopes = mergeScopes(options.scopes);
-  const tokens = createTokenManager({
-    cache: options.cache,
-    fetch: fetchImpl,
-    clientId: options.clientId ?? 'oci-auth-fetch',
-    expiryMarginMs: options.expiryMarginMs ?? 10_000,
-    tokenTimeoutMs: options.tokenTimeoutMs ?? 30_000,
-    tokenRetries: options.tokenRetries ?? 2,
-    maxTokenResponseBytes: options.maxTokenResponseBytes ?? 1024 * 1024,
-    passwordGrant: options.passwordGrant ?? false,
-    realmCredentials: options.realmCredentials,
-    now,
-  });
-  const registries = new Map<string, HostAuth>();
-  /** Hosts whose first request is in flight: others wait for what it learns (true: the host answered). */
-  const discoveries = new Map<string, Promise<boolean>>();
-  const learned = new LearnedActions();
-  /** Scopes per request shape: parsing and merging them is most of the warm path's own cost. */
-  const scopeMemo = new Map<string, { inferred: string[]; needed: string[] }>();
-  /** A provider's latest answer per host, and its calls in flight per host and scope set. */
-  const answers = new Map<string, Answer>();
-  const asking = new Map<string, Promise<Answer>>();
-
-  const scopesFor = (host: string, url: URL, method: string) => {
-    const key = `${method} ${url.host}${url.pathname}${url.search}`;
-    let scopes = scopeMemo.get(key);
-    if (scopes === undefined) {
-      const inferred = scopesForRequest(url, method);
-      scopes = { inferred, needed: mergeScopes(learned.widen(host, url, method, inferred), extraScopes) };
-      touch(scopeMemo, key, scopes, 512);
-    }
-    return scopes;
+  const client = new AuthClient(options);
+  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const out = outgoing(input, init);
+    // The caller authenticated this request themselves: stay out of the way.
+    if (new Headers(out.init.headers).has('authorization')) return client.fetch(input, init);
+    // Each hop of a redirect is a request to its own registry: what the caller addressed decides where a static
+    // credential may go.
+    const addressed = out.url.origin;
+    if (isBrowser || (out.init.redirect ?? 'follow') !== 'follow') return client.exchange(out, addressed);
+    return follow(out, (hop) => client.exchange(hop, addressed));
   };
+}
 
-  /** Reports an event (without its undefined fields); a throwing listener must not break requests. */
-  const emit = (event: AuthEvent) => {
-    try {
-      onEvent?.(defined(event));
-    } catch {
-      // ignored
-    }
-  };
+/** The options that have a default, with it (docs/options.md). */
+const DEFAULTS = {
+  clientId: 'oci-auth-fetch',
+  credentialTtlMs: 300_000,
+  expiryMarginMs: 10_000,
+  tokenTimeoutMs: 30_000,
+  tokenRetries: 2,
+  maxTokenResponseBytes: 2 ** 20,
+  passwordGrant: false,
+  now: Date.now,
+  /** Looked up at call time, so that a fetch patched later is used. */
+  fetch: ((input, init) => globalThis.fetch(input, init)) as FetchLike,
+};
 
-  /** The configured challenge for a registry (own keys only: a host may be called `constructor`). */
-  const hintFor = (host: string) => (Object.hasOwn(challenges, host) ? challenges[host] : undefined);
-  const allowInsecure = (host: string) => insecure === true || (Array.isArray(insecure) && insecure.includes(host));
+type Settings = Omit<AuthFetchOptions, keyof typeof DEFAULTS> & typeof DEFAULTS;
 
-  /**
-   * A static credential goes to the origin a request addresses, never along a redirect elsewhere (a provider is
-   * asked per host instead). Hosts are told apart by origin: https and http on one host name are two hosts.
-   */
-  const staticFor = (url: URL, addressed: string) => (typeof credentials === 'object' && url.origin === addressed ? credentials : undefined);
+/** The parts of one auth fetch, and the steps of one hop through them. */
+class AuthClient {
+  /** The fetch underneath. */
+  readonly fetch: FetchLike;
+  readonly #options: Settings;
+  readonly #discovery: Discovery;
+  readonly #scopes: ScopePlan;
+  readonly #credentials: CredentialSource;
+  readonly #tokens: TokenManager;
 
-  /**
-   * What is known of a host's credential without asking anyone: the provider's latest answer for it, or the static
-   * credential meant for it (its identity once hashed).
-   */
-  function latest(url: URL, addressed: string): Partial<Answer> | undefined {
-    if (typeof credentials === 'function') return answers.get(url.origin);
-    const credential = staticFor(url, addressed);
-    const identity = credentialIdentity(credential);
-    return { credential, identity: typeof identity === 'string' ? identity : undefined, at: Infinity };
+  constructor(options: AuthFetchOptions) {
+    // An option set to undefined takes its default too.
+    const settings: Settings = (this.#options = { ...DEFAULTS, ...defined({ ...options }) } as Settings);
+    this.fetch = settings.fetch;
+    this.#discovery = new Discovery(settings.challenges ?? {}, (event) => this.#emit(event));
+    this.#scopes = new ScopePlan(mergeScopes(settings.scopes));
+    this.#credentials = new CredentialSource(checkCredentialsOption(settings.credentials), settings.now);
+    this.#tokens = new TokenManager(settings);
   }
 
-  /** The credential for a host, asking the provider now: one call shared by concurrent askers of the same scopes. */
-  function resolve(url: URL, addressed: string, ctx: { realm?: string; service?: string; scopes: string[] }): Promise<IdentifiedCredential> {
-    if (typeof credentials !== 'function') {
-      const credential = staticFor(url, addressed);
-      return Promise.resolve(credentialIdentity(credential)).then((identity) => ({ credential, identity }));
-    }
-    const key = `${url.origin}\n${ctx.scopes.join(' ')}`;
-    let pending = asking.get(key);
-    if (!pending) {
-      // The provider and listeners get their own copy of `scopes`, which may be the memoised array.
-      const own = callProvider(credentials, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(async (credential) => {
-        const answer = { credential, identity: await credentialIdentity(credential), at: now() };
-        answers.set(url.origin, answer); // one entry per host: few
-        return answer;
-      });
-      // Only set while absent, so the entry is this call's own when it settles.
-      const done = () => asking.delete(key);
-      own.then(done, done);
-      asking.set(key, (pending = own));
-    }
-    return pending;
-  }
-
-  /** Learn a host's auth from a challenge (remembered for later requests); returns it. */
-  function remember(base: URL, { scheme, params }: Challenge): HostAuth | undefined {
-    const host = base.host;
-    if (scheme === 'basic') {
-      // Harbor answers a token with too little scope by a Basic challenge: answer it, but a registry
-      // known to use tokens stays a token registry.
-      if (!registries.get(base.origin)?.realm) registries.set(base.origin, {});
-      return {};
-    }
-    if (scheme !== 'bearer' || !params.realm) return undefined;
-    let realm: URL;
-    try {
-      realm = new URL(params.realm, base);
-    } catch {
-      throw new OciAuthError('CHALLENGE_PARSE', `The registry ${host} named a realm that is not a URL.`);
-    }
-    if (!/^https?:$/.test(realm.protocol)) {
-      throw new InsecureRealmError(`The registry ${host} named a realm that is not http(s).`, displayUrl(realm));
-    }
-    const auth = { realm, service: params.service };
-    registries.set(base.origin, auth);
-    return auth;
-  }
-
-  /** The challenge a 401 carries (or the configured one), or undefined when there is none to answer. */
-  function challengeOf(response: Response, host: string): Challenge | undefined {
-    const header = response.headers.get('www-authenticate')?.trim() || hintFor(host);
-    if (header) return selectChallenge(parseChallenges(header));
-    if (isBrowser) {
-      throw new OciAuthError(
-        'CHALLENGE_HIDDEN',
-        `The registry ${host} answered 401 with no WWW-Authenticate this page can see. It must send ` +
-          `"Access-Control-Expose-Headers: WWW-Authenticate" (docs/browser.md), or pass challenges: { "${host}": 'Bearer realm="…",service="…"' }.`,
-      );
-    }
-    return undefined;
-  }
-
-  /**
-   * What a request to a host whose auth is known carries; undefined when we have nothing to send. `retryOf`: what
-   * the request carried when the host answered 401.
-   */
-  async function authorize(
-    { realm, service }: HostAuth,
-    addressed: string,
-    url: URL,
-    scopes: string[],
-    retryOf: Sent | undefined,
-    signal: AbortSignal | null | undefined,
-  ): Promise<Sent | undefined> {
-    const host = url.host;
-    const ctx = { realm: realm?.href, service, scopes };
-    const known = latest(url, addressed);
-    // What goes as it is (an access token, the credential itself to a Basic registry): a provider's answer is
-    // reused for credentialTtlMs, and asked again once the host refused it.
-    if (!realm || isAccessToken(known?.credential)) {
-      const fresh = known && !retryOf?.direct && now() - known.at! < credentialTtlMs;
-      const credential = fresh ? known.credential : (await resolve(url, addressed, ctx)).credential;
-      if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
-      if (!realm) {
-        // Basic registries (ECR, Nexus) take the credential itself, over https or to this machine only.
-        if (!credential) return undefined;
-        if (!maySendSecret(url, url, allowInsecure(host))) {
-          throw new InsecureRealmError(
-            `Refusing to send Basic credentials to ${host} over plain http. Use https, or allowInsecureRealm.`,
-            host,
-          );
-        }
-        const { username, password, refreshToken } = credential as Partial<PasswordCredential & RefreshTokenCredential>;
-        return { header: basicAuthorization(username ?? '<token>', (password ?? refreshToken)!), direct: true };
-      }
-    }
-    const need = { realm, service, scopes, rejected: retryOf?.token, signal, secretsAllowed: maySendSecret(realm, url, allowInsecure(host)) };
-    try {
-      // A cached token when we know whose tokens may serve (no provider call); else ask for the credential.
-      let issued = known?.identity === undefined ? undefined : await tokens.cached({ ...need, identity: known.identity });
-      if (!issued) {
-        const { credential, identity: fresh } = await resolve(url, addressed, ctx);
-        if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
-        issued = await tokens.get({ ...need, identity: fresh, credential });
-      }
-      if (onEvent) {
-        emit({
-          type: 'token',
-          source: issued.source,
-          registry: host,
-          realm: displayUrl(realm),
-          service,
-          scopes: [...scopes],
-          grant: issued.grant,
-          expiresIn: Math.max(0, Math.round((issued.expiresAt - now()) / 1000)),
-        });
-      }
-      return { header: `Bearer ${issued.token}`, key: issued.key, token: issued.token };
-    } catch (error) {
-      if (error instanceof OciAuthError) emit({ type: 'error', registry: host, error });
-      throw error;
-    }
-  }
-
-  /** Sends one hop. Redirects are ours to follow (each hop is authorized for its own host), except in browsers. */
-  function send(out: Outgoing, authorization?: string): Promise<Response> {
-    const headers = new Headers(out.init.headers);
-    if (authorization) headers.set('authorization', authorization);
-    const redirect = !isBrowser && (out.init.redirect ?? 'follow') === 'follow' ? 'manual' : out.init.redirect;
-    return fetchImpl(out.url, defined({ ...out.init, method: out.method, headers, redirect }));
-  }
-
-  /** What a host's answer to a first request teaches about its auth (a challenge, remembered), if anything. */
-  const learnFrom = (response: Response, url: URL): HostAuth | undefined => {
-    const challenge = response.status === 401 ? challengeOf(response, url.host) : undefined;
-    return challenge && remember(url, challenge);
-  };
-
-  /** One GET /v2/ to learn a host's auth before a body that cannot be sent twice. */
-  async function probe(url: URL, signal: AbortSignal | null | undefined): Promise<HostAuth | undefined> {
-    const v2 = url.pathname.indexOf('/v2/');
-    const response = await fetchImpl(new URL(url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4))), defined({ method: 'GET', signal }));
-    await discard(response);
-    const auth = learnFrom(response, url);
-    emit({ type: 'discovery', registry: url.host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
-    return auth;
-  }
-
-  /** Run `learn` once per host at a time; concurrent callers wait for the leader's result. */
-  async function shareDiscovery(origin: string, learn: () => Promise<HostAuth | undefined>): Promise<HostAuth | undefined> {
-    const pending = discoveries.get(origin);
-    if (pending) {
-      await pending;
-      return registries.get(origin);
-    }
-    const run = learn();
-    const settled = run.then(
-      () => true,
-      () => false,
-    );
-    discoveries.set(origin, settled);
-    try {
-      return await run;
-    } finally {
-      if (discoveries.get(origin) === settled) discoveries.delete(origin);
-    }
-  }
-
-  /** One request to its own host, with what we know of that host; a 401 is answered once, as that host's. */
-  async function exchange(out: Outgoing, addressed: string): Promise<Response> {
-    const { host, origin } = out.url;
-    const signal = out.init.signal;
-    const { inferred, needed } = scopesFor(host, out.url, out.method);
-
-    let auth = registries.get(origin);
-    const hint = !auth && hintFor(host);
-    if (hint) {
-      const challenge = selectChallenge(parseChallenges(hint));
-      auth = challenge && remember(out.url, challenge);
-    }
-    // Another request is meeting this host for the first time: wait for what it learns.
-    const pending = !auth && discoveries.get(origin);
-    const answered = pending && (await abortable(pending, signal));
-    if (pending) auth = registries.get(origin);
-    let response: Response | undefined;
+  /** One request to its own registry, with what we know of it; a 401 is answered once, as that registry's. */
+  async exchange(out: Outgoing, addressed: string): Promise<Response> {
+    const scopes = this.#scopes.for(out.url, out.method);
+    const first = await this.#discovery.meet(out, (o) => this.#send(o), this.fetch);
+    let response = first.response;
     let sent: Sent | undefined;
-    // First contact: a request whose body can be sent twice is itself the probe; a stream waits for GET /v2/.
-    // After a discovery that the host answered without a challenge, the waiters just go (an open registry).
-    if (!auth && !(answered && out.replayable)) {
-      auth = await shareDiscovery(origin, async () => {
-        if (!out.replayable) return probe(out.url, signal);
-        response = await send(out);
-        return learnFrom(response, out.url);
-      });
-    }
     if (!response) {
-      if (auth) sent = await authorize(auth, addressed, out.url, needed, undefined, signal);
-      response = await send(out, sent?.header);
+      if (first.auth) sent = await this.#authorize(first.auth, addressed, out, scopes.needed);
+      response = await this.#send(out, sent?.header);
     }
-    if (response.status !== 401) return response;
-    // A browser follows redirects itself: a 401 from another origin is that host's to answer.
-    // A browser followed a redirect itself: a 401 from another origin is not this host's to answer.
-    if (response.redirected && new URL(response.url).origin !== origin) return response;
+    // A browser follows redirects itself: a 401 from another origin is not this registry's to answer.
+    if (response.status !== 401 || (response.redirected && new URL(response.url).origin !== out.url.origin)) return response;
+    return this.#answer(out, addressed, response, sent, scopes);
+  }
 
-    const challenge = challengeOf(response, host);
+  /** A 401: learn its challenge, drop the token it refused, and send once more with what it asks for. */
+  async #answer(out: Outgoing, addressed: string, response: Response, sent: Sent | undefined, scopes: RequestScopes): Promise<Response> {
+    const { url, method } = out;
+    const challenge = this.#discovery.challengeOf(response, url.host);
     if (!challenge) return response;
-    const learnt = remember(out.url, challenge);
+    const learnt = this.#discovery.remember(url, challenge);
     const { service, error } = challenge.params;
-    const challengeScopes = mergeScopes(challenge.params.scope);
-    if (learned.learn(host, out.url, out.method, inferred, challengeScopes)) scopeMemo.clear();
-    emit({
-      type: 'challenge',
-      registry: host,
-      scheme: challenge.scheme,
-      realm: learnt?.realm && displayUrl(learnt.realm),
-      service,
-      scopes: challengeScopes,
-      error,
-    });
+    const challenged = mergeScopes(challenge.params.scope);
+    this.#scopes.learn(url, method, scopes.inferred, challenged);
+    const realm = learnt?.realm && displayUrl(learnt.realm);
+    this.#emit({ type: 'challenge', registry: url.host, scheme: challenge.scheme, realm, service, scopes: challenged, error });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
     if (!learnt || !out.replayable) return response;
     if (sent?.key) {
       // insufficient_scope: the token is good for what it covers, the retry asks for more. Anything else: the
       // registry rejected the token itself, which is never sent again; the retry waits for a newer one.
-      if (error === 'insufficient_scope') await tokens.evict(sent.key, sent.token!);
-      else await tokens.reject(sent.key, sent.token!);
+      if (error === 'insufficient_scope') await this.#tokens.evict(sent.key, sent.token!);
+      else await this.#tokens.reject(sent.key, sent.token!);
     }
-    const retry = await authorize(learnt, addressed, out.url, mergeScopes(challengeScopes, needed), sent, signal);
+    const retry = await this.#authorize(learnt, addressed, out, mergeScopes(challenged, scopes.needed), sent);
     if (!retry) return response;
     await discard(response);
-    emit({
-      type: 'retry',
-      registry: host,
-      method: out.method,
-      url: displayUrl(out.url),
-      reason: error === 'insufficient_scope' || error === 'invalid_token' ? error : 'challenge',
-    });
-    return send(out, retry.header);
+    const reason = error === 'insufficient_scope' || error === 'invalid_token' ? error : 'challenge';
+    this.#emit({ type: 'retry', registry: url.host, method, url: displayUrl(url), reason });
+    return this.#send(out, retry.header);
   }
 
-  return async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const out = outgoing(input, init);
-    // The caller authenticated this request themselves: stay out of the way.
-    if (new Headers(out.init.headers).has('authorization')) return fetchImpl(input, init);
-    // Each hop of a redirect is a request to its own host: what the caller addressed decides where a static
-    // credential may go.
-    const addressed = out.url.origin;
-    if (isBrowser || (out.init.redirect ?? 'follow') !== 'follow') return exchange(out, addressed);
-    return follow(out, (hop) => exchange(hop, addressed));
-  };
-}
+  /**
+   * What a request to a registry whose auth is known carries; undefined when we have nothing to send. `retryOf`:
+   * what the request carried when the registry answered 401.
+   */
+  async #authorize(auth: RegistryAuth, addressed: string, out: Outgoing, scopes: string[], retryOf?: Sent): Promise<Sent | undefined> {
+    const known = this.#credentials.latest(out.url, addressed);
+    // What goes as it is (an access token, the credential itself to a Basic registry): a provider's answer is
+    // reused for credentialTtlMs, and asked again once the registry refused it.
+    if (!auth.realm || isAccessToken(known?.credential)) {
+      const fresh = known && !retryOf?.direct && this.#options.now() - known.at! < this.#options.credentialTtlMs;
+      const credential = fresh ? known.credential : (await this.#resolve(auth, addressed, out.url, scopes)).credential;
+      if (isAccessToken(credential) || !auth.realm) return this.#direct(out.url, credential);
+    }
+    return this.#bearer(auth as Required<RegistryAuth>, addressed, out, scopes, known, retryOf);
+  }
 
-/** The object without its undefined fields: optional fields are absent, as the types document, not undefined. */
-function defined<T extends object>(object: T): T {
-  for (const name in object) if (object[name] === undefined) delete object[name];
-  return object;
+  /** A credential sent as it is: an access token, or Basic (ECR, Nexus) over https or to this machine only. */
+  #direct(url: URL, credential: Credential | undefined): Sent | undefined {
+    if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
+    if (!credential) return undefined;
+    if (!maySendSecret(url, url, this.#insecure(url.host))) throw plainHttpRefused('Basic credentials', url.host);
+    const { username, password, refreshToken } = credential as Partial<PasswordCredential & RefreshTokenCredential>;
+    return { header: basicAuthorization(username ?? '<token>', (password ?? refreshToken)!), direct: true };
+  }
+
+  /** A token for the scopes: cached when we know whose tokens may serve (no provider call), else fetched. */
+  async #bearer(
+    auth: Required<RegistryAuth>,
+    addressed: string,
+    { url, init }: Outgoing,
+    scopes: string[],
+    known: Partial<Answer> | undefined,
+    retryOf: Sent | undefined,
+  ): Promise<Sent> {
+    const { realm, service } = auth;
+    const secretsAllowed = maySendSecret(realm, url, this.#insecure(url.host));
+    const need = { realm, service, scopes, rejected: retryOf?.token, signal: init.signal, secretsAllowed };
+    try {
+      let issued = known?.identity === undefined ? undefined : await this.#tokens.cached({ ...need, identity: known.identity });
+      if (!issued) {
+        const { credential, identity } = await this.#resolve(auth, addressed, url, scopes);
+        if (isAccessToken(credential)) return this.#direct(url, credential)!;
+        issued = await this.#tokens.get({ ...need, identity, credential });
+      }
+      if (this.#options.onEvent) {
+        const expiresIn = Math.max(0, Math.round((issued.expiresAt - this.#options.now()) / 1000));
+        const { source, grant } = issued;
+        this.#emit({ type: 'token', source, registry: url.host, realm: displayUrl(realm), service, scopes: [...scopes], grant, expiresIn });
+      }
+      return { header: `Bearer ${issued.token}`, key: issued.key, token: issued.token };
+    } catch (error) {
+      if (error instanceof OciAuthError) this.#emit({ type: 'error', registry: url.host, error });
+      throw error;
+    }
+  }
+
+  #resolve({ realm, service }: RegistryAuth, addressed: string, url: URL, scopes: string[]) {
+    return this.#credentials.resolve(url, addressed, { realm: realm?.href, service, scopes });
+  }
+
+  /** Sends one hop. Redirects are ours to follow (each hop is authorized for its own registry), except in browsers. */
+  #send(out: Outgoing, authorization?: string): Promise<Response> {
+    const headers = new Headers(out.init.headers);
+    if (authorization) headers.set('authorization', authorization);
+    const redirect = !isBrowser && (out.init.redirect ?? 'follow') === 'follow' ? 'manual' : out.init.redirect;
+    return this.fetch(out.url, defined({ ...out.init, method: out.method, headers, redirect }));
+  }
+
+  #insecure(host: string): boolean {
+    const insecure = this.#options.allowInsecureRealm;
+    return insecure === true || (Array.isArray(insecure) && insecure.includes(host));
+  }
+
+  /** Reports an event (without its undefined fields); a throwing listener must not break requests. */
+  #emit(event: AuthEvent): void {
+    try {
+      this.#options.onEvent?.(defined(event));
+    } catch {
+      // ignored
+    }
+  }
 }

@@ -24,19 +24,12 @@ export class MemoryTokenCache implements TokenCache {
 
   get(key: string): CachedToken | undefined {
     const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
+    if (value !== undefined) touch(this.#entries, key, value, this.maxEntries);
     return value;
   }
 
   set(key: string, value: CachedToken): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    touch(this.#entries, key, value, this.maxEntries);
   }
 
   delete(key: string): void {
@@ -46,4 +39,11 @@ export class MemoryTokenCache implements TokenCache {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/** Keep a Map (whose order doubles as LRU order) at `max` entries; `key` moves to the newest end. */
+export function touch<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value!);
 }

@@ -38,8 +38,6 @@ const ELEMENT = sticky`(${SEPARATOR})(${TOKEN})?(${OWS})(?:(=)${VALUE})?`;
 /** A token68, which stands alone in its element. */
 const LONE_TOKEN68 = sticky`${TOKEN68}(?=${OWS}(?:,|$))`;
 
-const IS_TOKEN = new RegExp(`^${TOKEN}$`);
-const IS_TOKEN68 = new RegExp(`^${TOKEN68}$`);
 
 function fail(message: string, pos: number): never {
   throw new ChallengeParseError(message, pos);
@@ -149,6 +147,9 @@ export function selectChallenge(challenges: Challenge[]): Challenge | undefined 
  * a malformed token68, token68 together with params, a control character other than HTAB in a value).
  */
 export function formatChallenge(c: Challenge): string {
+  // Built here, not at module level, so that a bundle without formatChallenge does not carry them.
+  const IS_TOKEN = new RegExp(`^${TOKEN}$`);
+  const IS_TOKEN68 = new RegExp(`^${TOKEN68}$`);
   const refuse = (why: string): never => {
     throw new TypeError(`formatChallenge: ${why}`);
   };

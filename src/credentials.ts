@@ -1,12 +1,23 @@
 // The configured credential (static or provider): checking its shape, naming it without holding its secret, and
-// asking a provider only when an answer is needed.
+// the credential for each registry, asking a provider only when an answer is needed.
 
 import { HEADER_SAFE, hashText } from './encoding.ts';
 import { CredentialProviderError, OciAuthError } from './errors.ts';
+import { defined } from './http.ts';
 import type { Credential, CredentialContext, CredentialProvider } from './types.ts';
 
 export type CredentialsOption = Credential | CredentialProvider | undefined;
 
+/** A credential with the name its tokens are cached under (a hash, never the secret). */
+export interface IdentifiedCredential {
+  credential?: Credential;
+  identity: string;
+}
+
+/** A provider's answer for a registry, and when it was given. */
+export interface Answer extends IdentifiedCredential {
+  at: number;
+}
 
 const EXPECTED = 'Expected { username, password }, { refreshToken, username? }, { accessToken }';
 
@@ -85,4 +96,59 @@ export function credentialIdentity(credential: Credential | undefined): Promise<
     return hashing;
   }
   return identity;
+}
+
+/**
+ * The credential for each registry: the static one, only for the origin a request addresses (never along a redirect
+ * elsewhere), or a provider's answer, asked per registry only when one is needed, one call shared by concurrent
+ * askers of the same scopes. Registries are told apart by origin: https and http on one host name are two.
+ */
+export class CredentialSource {
+  readonly #option: CredentialsOption;
+  readonly #now: () => number;
+  /** A provider's latest answer per registry (origin). */
+  readonly #answers = new Map<string, Answer>();
+  /** Provider calls in flight, per registry and scope set. */
+  readonly #asking = new Map<string, Promise<Answer>>();
+
+  constructor(option: CredentialsOption, now: () => number) {
+    this.#option = option;
+    this.#now = now;
+  }
+
+  /** What is known of a registry's credential without asking anyone (the static one's identity once hashed). */
+  latest(url: URL, addressed: string): Partial<Answer> | undefined {
+    if (typeof this.#option === 'function') return this.#answers.get(url.origin);
+    const credential = this.#static(url, addressed);
+    const identity = credentialIdentity(credential);
+    return { credential, identity: typeof identity === 'string' ? identity : undefined, at: Infinity };
+  }
+
+  /** The credential for a registry, asking the provider now. */
+  resolve(url: URL, addressed: string, ctx: Omit<CredentialContext, 'registry'>): Promise<IdentifiedCredential> {
+    const provider = this.#option;
+    if (typeof provider !== 'function') {
+      const credential = this.#static(url, addressed);
+      return Promise.resolve(credentialIdentity(credential)).then((identity) => ({ credential, identity }));
+    }
+    const key = `${url.origin}\n${ctx.scopes.join(' ')}`;
+    let pending = this.#asking.get(key);
+    if (!pending) {
+      // The provider gets its own copy of `scopes`, which may be the memoised array.
+      const own = callProvider(provider, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(async (credential) => {
+        const answer = { credential, identity: await credentialIdentity(credential), at: this.#now() };
+        this.#answers.set(url.origin, answer); // one entry per registry: few
+        return answer;
+      });
+      // Only set while absent, so the entry is this call's own when it settles.
+      const done = () => this.#asking.delete(key);
+      own.then(done, done);
+      this.#asking.set(key, (pending = own));
+    }
+    return pending;
+  }
+
+  #static(url: URL, addressed: string): Credential | undefined {
+    return typeof this.#option === 'object' && url.origin === addressed ? this.#option : undefined;
+  }
 }

@@ -54,6 +54,8 @@ export interface TokenRequestErrorDetails {
   serverCode?: string;
   /** Error message the token server gave, with any secret removed. */
   serverMessage?: string;
+  /** Whether the same request may succeed later: the connection failed or broke, or the realm was busy (429, 5xx). */
+  retryable?: boolean;
   cause?: unknown;
 }
 
@@ -63,14 +65,16 @@ export class TokenRequestError extends OciAuthError {
   declare readonly status: number | undefined;
   declare readonly serverCode: string | undefined;
   declare readonly serverMessage: string | undefined;
+  /** Whether the same request may succeed later: the connection failed or broke, or the realm was busy (429, 5xx). */
+  declare readonly retryable: boolean;
 
   constructor(
     code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT',
     message: string,
-    { cause, realm, status, serverCode, serverMessage }: TokenRequestErrorDetails,
+    { cause, realm, status, serverCode, serverMessage, retryable = false }: TokenRequestErrorDetails,
   ) {
     super(code, message, { cause });
-    Object.assign(this, { realm, status, serverCode, serverMessage });
+    Object.assign(this, { realm, status, serverCode, serverMessage, retryable });
   }
 }
 
@@ -92,6 +96,14 @@ export class InsecureRealmError extends OciAuthError {
     super('INSECURE_REALM', message);
     this.realm = realm;
   }
+}
+
+/** A secret that `maySendSecret` (http.ts) keeps from going to `where` over plain http. */
+export function plainHttpRefused(what: string, where: string): InsecureRealmError {
+  return new InsecureRealmError(
+    `Refusing to send ${what} to ${where} over plain http. Use https, or set allowInsecureRealm for this registry if you trust the network.`,
+    where,
+  );
 }
 
 /** A credential provider threw or returned something that is not a credential. */

@@ -122,3 +122,20 @@ export function fetchFollowingRedirects(fetchImpl: FetchLike, url: URL, init: Re
     },
   );
 }
+
+/** Wait for a shared promise, but let this caller's signal end its own wait (not the shared work). */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The object without its undefined fields: optional fields are absent, as the types document, not undefined. */
+export function defined<T extends object>(object: T): T {
+  for (const name in object) if (object[name] === undefined) delete object[name];
+  return object;
+}

@@ -1,12 +1,13 @@
-// Asking a realm for a token: docker GET with Basic, or the OAuth2 POST grants with GET fallback.
+// Asking a realm for a token: one function per grant (docker's GET, the OAuth2 POST), a dispatcher choosing
+// between them, and a pure function turning a realm's refusal into a typed error.
 
 import { basicAuthorization } from './encoding.ts';
-import { displayUrl, InsecureRealmError, OciAuthError, redact, TokenRequestError, TokenResponseError } from './errors.ts';
+import { displayUrl, OciAuthError, plainHttpRefused, redact, TokenRequestError, TokenResponseError } from './errors.ts';
+import type { TokenRequestErrorDetails } from './errors.ts';
 import { BodyTooLargeError, discard, fetchFollowingRedirects, isBrowser, readTextLimited } from './http.ts';
 import type { FetchLike } from './http.ts';
 import { parseTokenResponse } from './token-response.ts';
-import type { TokenResult } from './token-response.ts';
-import type { Credential, GrantKind, PasswordCredential, RefreshTokenCredential } from './types.ts';
+import type { CachedToken, Credential, GrantKind, PasswordCredential, RefreshTokenCredential } from './types.ts';
 
 /** What stays the same for every token request of one auth fetch. */
 export interface TokenClientOptions {
@@ -23,9 +24,11 @@ export interface TokenClientOptions {
   now: () => number;
 }
 
+/** A token to ask a realm for. */
 export interface TokenRequest {
   realm: URL;
   service?: string;
+  /** Canonical scope list (mergeScopes output). */
   scopes: string[];
   /** Password or refresh-token credential; absent for an anonymous token. */
   credential?: Credential;
@@ -35,13 +38,36 @@ export interface TokenRequest {
   postUnsupported?: boolean;
   /** Whether secrets may go to this realm (`maySendSecret`, decided by the caller). */
   secretsAllowed: boolean;
+  /** Whose tokens these are (the cache key's part): a hash of the credential, never the secret. */
+  identity: string;
+  /**
+   * A token the registry just rejected as invalid: the answer must be a token obtained after that rejection
+   * (one fetch shared by every request that met it).
+   */
+  rejected?: string;
+  /** Ends this caller's wait (not a fetch other callers share). */
+  signal?: AbortSignal | null;
 }
 
-export interface TokenGrant {
-  result: TokenResult;
+/** A realm's token, how it was obtained, and what the realm said on the way. */
+export interface TokenGrant extends CachedToken {
   grant: GrantKind;
+  /** A refresh token the realm handed out with it. */
+  refreshToken?: string;
   /** The realm answered the POST with 404/405: it has no OAuth2 endpoint (remember it). */
   postUnsupported?: boolean;
+}
+
+/** One token request made ready: the client's settings, the request, what it sends and the secrets to keep quiet. */
+interface Ask extends TokenClientOptions, TokenRequest {
+  /** The realm for messages: origin and path. */
+  where: string;
+  /** docker's GET: Basic with the password, else with the refresh token. */
+  authorization?: string;
+  /** The OAuth2 form, when the credential has a POST grant the realm may take. */
+  form?: URLSearchParams;
+  /** Each secret as sent and as a server might echo it (URL- and form-encoded, the Basic value). */
+  secrets: string[];
 }
 
 /** A realm's answer, read whole (and bounded) inside the request's timeout. */
@@ -54,175 +80,193 @@ interface Answer {
   started: number;
 }
 
-/** Errors worth another try: the connection failed or broke, as opposed to an answer. */
-const transient = new WeakSet<object>();
 /** Longest Retry-After honoured; a server asking for more gets its error reported instead. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** The OAuth2 POST when the credential has a grant for it, else (or when the realm has none) docker's GET. */
 export async function requestToken(options: TokenClientOptions, req: TokenRequest): Promise<TokenGrant> {
-  const { realm, credential } = req;
-  const password = credential && 'password' in credential ? credential : undefined;
-  const refreshToken = req.refreshToken ?? (credential as RefreshTokenCredential | undefined)?.refreshToken;
-  const where = displayUrl(realm);
-  if ((refreshToken !== undefined || password) && !req.secretsAllowed) {
-    throw new InsecureRealmError(
-      `Refusing to send credentials to ${where} over plain http. ` +
-        'Use an https realm, or set allowInsecureRealm for this registry if you trust the network.',
+  const ask = prepare(options, req);
+  const posted = ask.form && (await fetchOAuth2Token(ask));
+  if (posted && 'token' in posted) return posted;
+  return { ...(await fetchDistributionToken(ask)), ...posted };
+}
+
+function prepare(options: TokenClientOptions, req: TokenRequest): Ask {
+  const credential = req.credential as Partial<PasswordCredential & RefreshTokenCredential> | undefined;
+  const password = credential?.password;
+  const refreshToken = req.refreshToken ?? credential?.refreshToken;
+  const where = displayUrl(req.realm);
+  if ((refreshToken ?? password) !== undefined && !req.secretsAllowed) throw plainHttpRefused('credentials', where);
+  // docker's GET sends Basic: the user's own password wins over a refresh token, so that a GET after a refused
+  // refresh grant still works.
+  const authorization =
+    password !== undefined
+      ? basicAuthorization(credential!.username!, password)
+      : refreshToken !== undefined
+        ? basicAuthorization(credential?.username || '<token>', refreshToken)
+        : undefined;
+  const secrets = [password, credential?.refreshToken, req.refreshToken]
+    .flatMap((secret) => (secret ? [secret, encodeURIComponent(secret), new URLSearchParams({ secret }).toString().slice(7)] : []))
+    .concat(authorization?.slice(6) ?? []);
+  const grant: Record<string, string> | undefined =
+    req.postUnsupported ? undefined
+    : refreshToken !== undefined ? { grant_type: 'refresh_token', refresh_token: refreshToken }
+    : password !== undefined && options.passwordGrant ? { grant_type: 'password', username: credential!.username!, password }
+    : undefined;
+  return { ...options, ...req, where, authorization, form: grant && oauth2Form(options, req, grant), secrets };
+}
+
+function oauth2Form(options: TokenClientOptions, req: TokenRequest, grant: Record<string, string>): URLSearchParams {
+  const form = new URLSearchParams(grant);
+  if (req.service !== undefined) form.set('service', req.service);
+  form.set('client_id', options.clientId);
+  if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
+  return form;
+}
+
+/**
+ * The OAuth2 POST (`grant_type=refresh_token` or `password`). Real servers (GCR, ACR, Artifactory, plain
+ * distribution) say "no OAuth2 POST here" with 400/401/404/405: then the answer is what to tell the GET.
+ */
+async function fetchOAuth2Token(ask: Ask): Promise<TokenGrant | { postUnsupported: boolean }> {
+  const answer = await exchange(
+    ask,
+    ask.realm,
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: String(ask.form) },
+    true,
+    (r) => [400, 401, 404, 405].includes(r.status),
+  );
+  if (answer.body === undefined) return { postUnsupported: answer.status === 404 || answer.status === 405 };
+  return { ...tokenFrom(ask, answer), grant: ask.form!.get('grant_type') as GrantKind };
+}
+
+/** docker's GET: `realm?service=…&scope=…&scope=…`, anonymous or with Basic; retried when transient. */
+async function fetchDistributionToken(ask: Ask): Promise<TokenGrant> {
+  const { authorization } = ask;
+  const url = new URL(ask.realm);
+  if (ask.service !== undefined) url.searchParams.set('service', ask.service);
+  for (const scope of ask.scopes) url.searchParams.append('scope', scope);
+  for (let attempt = 0; ; attempt++) {
+    const last = attempt >= ask.tokenRetries;
+    // Worth another try: a transient status with a Retry-After we are willing to wait for.
+    const retryAfter = (r: Response) =>
+      last || ![429, 500, 502, 503, 504].includes(r.status) ? undefined : retryDelay(r.headers.get('retry-after'), attempt);
+    let answer: Answer;
+    try {
+      answer = await exchange(ask, url, { method: 'GET', headers: authorization ? { authorization } : {} }, false, (r) => retryAfter(r) !== undefined);
+    } catch (error) {
+      if (last || !(error as Partial<TokenRequestError>).retryable) throw error;
+      await sleep(retryDelay(null, attempt));
+      continue;
+    }
+    if (answer.body !== undefined) return { ...tokenFrom(ask, answer), grant: authorization ? 'basic' : 'anonymous' };
+    await sleep(retryDelay(answer.headers.get('retry-after'), attempt));
+  }
+}
+
+const sleep = (ms: number | undefined) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One request to the realm, its body read within the timeout unless `unread` says the answer only leads to a
+ * fallback or a retry; network failures become typed errors.
+ */
+async function exchange(ask: Ask, url: URL, init: RequestInit, secretBody: boolean, unread: (r: Response) => boolean): Promise<Answer> {
+  const signal = AbortSignal.timeout(ask.tokenTimeoutMs);
+  const started = ask.now();
+  let status: number | undefined;
+  try {
+    const response = await fetchFollowingRedirects(
+      ask.fetch,
+      url,
+      { ...init, signal, ...(ask.realmCredentials && { credentials: ask.realmCredentials }) },
+      secretBody,
+    );
+    status = response.status;
+    const { headers } = response;
+    if (unread(response)) {
+      await discard(response);
+      return { status, headers, started };
+    }
+    return { status, headers, body: await readTextLimited(response, ask.maxTokenResponseBytes), started };
+  } catch (error) {
+    throw failureOf(error, ask, status, signal.aborted);
+  }
+}
+
+/** What a failed exchange becomes: a typed error; a connection that failed or broke is worth another try. */
+function failureOf(error: unknown, { where, tokenTimeoutMs, realm, realmCredentials }: Ask, status: number | undefined, timedOut: boolean): unknown {
+  if (error instanceof BodyTooLargeError) {
+    return new TokenResponseError(
+      `The token endpoint ${where} sent a body larger than ${error.limit} bytes (HTTP ${status}); refusing to read it.`,
       where,
     );
   }
-  // docker's GET sends Basic: the user's own password wins over a refresh token, so that a GET after a refused
-  // refresh grant still works.
-  const authorization = password
-    ? basicAuthorization(password.username, password.password)
-    : refreshToken !== undefined
-      ? basicAuthorization((credential as RefreshTokenCredential | undefined)?.username || '<token>', refreshToken)
-      : undefined;
-  // What a server might echo back: each secret as is, URL-encoded, form-encoded, and the Basic value.
-  const secrets = [password?.password, (credential as RefreshTokenCredential | undefined)?.refreshToken, req.refreshToken]
-    .flatMap((secret) => (secret ? [secret, encodeURIComponent(secret), new URLSearchParams({ secret }).toString().slice(7)] : []))
-    .concat(authorization?.slice(6) ?? []);
-  const fail = (code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT', message: string, extra?: object) =>
-    new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...extra });
-
-  /**
-   * One request to the realm, its body read within the timeout unless `unread` says the answer only leads to a
-   * fallback or a retry; network failures become typed errors.
-   */
-  async function exchange(url: URL, init: RequestInit, secretBody: boolean, unread: (r: Response) => boolean): Promise<Answer> {
-    const signal = AbortSignal.timeout(options.tokenTimeoutMs);
-    const started = options.now();
-    let status: number | undefined;
-    try {
-      const response = await fetchFollowingRedirects(
-        options.fetch,
-        url,
-        { ...init, signal, ...(options.realmCredentials && { credentials: options.realmCredentials }) },
-        secretBody,
-      );
-      status = response.status;
-      const { headers } = response;
-      if (unread(response)) {
-        await discard(response);
-        return { status, headers, started };
-      }
-      return { status, headers, body: await readTextLimited(response, options.maxTokenResponseBytes), started };
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        throw new TokenResponseError(
-          `The token endpoint ${where} sent a body larger than ${error.limit} bytes (HTTP ${status}); refusing to read it.`,
-          where,
-        );
-      }
-      if (error instanceof OciAuthError) throw error;
-      if (signal.aborted) {
-        throw fail('TOKEN_TIMEOUT', `did not answer within ${options.tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`, { status });
-      }
-      const failure = fail(
-        'TOKEN_REQUEST_FAILED',
-        `${status === undefined ? 'could not be reached' : 'broke off while answering'} (${causeOf(error)}). ` +
-          `Check the network and DNS.${corsHint(realm, options.realmCredentials)}`,
-        { status, cause: error },
-      );
-      transient.add(failure);
-      throw failure;
-    }
+  if (error instanceof OciAuthError) return error;
+  if (timedOut) {
+    return fail(where, 'TOKEN_TIMEOUT', `did not answer within ${tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`, { status });
   }
+  return fail(
+    where,
+    'TOKEN_REQUEST_FAILED',
+    `${status === undefined ? 'could not be reached' : 'broke off while answering'} (${causeOf(error)}). ` +
+      `Check the network and DNS.${corsHint(realm, realmCredentials)}`,
+    { status, cause: error, retryable: true },
+  );
+}
 
-  /** The token in a realm's answer, or a typed error that says what the realm said. */
-  function grantFrom(answer: Required<Answer>): TokenResult {
-    const { status, body } = answer;
-    if (status >= 300 && status < 400) {
-      throw fail(
-        'TOKEN_REQUEST_FAILED',
-        `redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed. ` +
-          'Point the registry at the final token URL.',
-        { status },
-      );
-    }
-    if (status !== 200) {
-      let [serverCode, serverMessage] = serverError(body, answer.headers.get('content-type'));
-      serverCode &&= redact(serverCode, secrets);
-      serverMessage &&= redact(serverMessage, secrets);
-      const detail = [`HTTP ${status}`, [serverCode, serverMessage].filter(Boolean).join(': ')].filter(Boolean).join(' ');
-      const details = { status, serverCode, serverMessage };
-      if (status === 401 || status === 403) {
-        const who = (credential as PasswordCredential | undefined)?.username
-          ? `the credentials of user "${(credential as PasswordCredential).username}"`
-          : credential || req.refreshToken
-            ? 'the credentials'
-            : 'an anonymous request';
-        throw fail(
-          'TOKEN_DENIED',
-          `refused ${who} (${detail}). Check the username and password or token, and that the account may access the requested scopes.`,
-          details,
-        );
-      }
-      throw fail(
-        'TOKEN_REQUEST_FAILED',
-        `failed (${detail}). ${status >= 500 || status === 429 ? 'It may be overloaded or down; try again later.' : 'Check the realm and service.'}`,
-        details,
-      );
-    }
-    const result = parseTokenResponse(body, { realm: where, requestedScopes: req.scopes, startedAt: answer.started, now: options.now() });
-    if (secrets.includes(result.token)) {
-      throw new TokenResponseError(`The token endpoint ${where} echoed a credential back as the token.`, where);
-    }
-    return result;
+/** The token in a realm's answer, or a typed error that says what the realm said. */
+function tokenFrom(ask: Ask, answer: Answer): CachedToken & { refreshToken?: string } {
+  if (answer.status !== 200) throw tokenRequestFailure(answer as Required<Answer>, ask);
+  const token = parseTokenResponse(answer.body!, { realm: ask.where, requestedScopes: ask.scopes, startedAt: answer.started, now: ask.now() });
+  if (ask.secrets.includes(token.token)) {
+    throw new TokenResponseError(`The token endpoint ${ask.where} echoed a credential back as the token.`, ask.where);
   }
+  return token;
+}
 
-  if (!req.postUnsupported && (refreshToken !== undefined || (password && options.passwordGrant))) {
-    const form = new URLSearchParams(
-      refreshToken !== undefined
-        ? { grant_type: 'refresh_token', refresh_token: refreshToken }
-        : { grant_type: 'password', username: password!.username, password: password!.password },
+/**
+ * The typed error for a realm's answer other than 200, saying what the realm said (its error code and message, in
+ * any of the shapes token servers use, with every secret removed) and what to do. Pure: no I/O.
+ */
+export function tokenRequestFailure(
+  { status, headers, body }: { status: number; headers: Headers; body: string },
+  { where, credential, refreshToken, secrets }: Pick<Ask, 'where' | 'credential' | 'refreshToken' | 'secrets'>,
+): TokenRequestError {
+  if (status >= 300 && status < 400) {
+    return fail(
+      where,
+      'TOKEN_REQUEST_FAILED',
+      `redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed. Point the registry at the final token URL.`,
+      { status },
     );
-    if (req.service !== undefined) form.set('service', req.service);
-    form.set('client_id', options.clientId);
-    if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
-    // Real servers (GCR, ACR, Artifactory, plain distribution) say "no OAuth2 POST here" with these: use GET.
-    const { status, headers, body, started } = await exchange(
-      realm,
-      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: form.toString() },
-      true,
-      (r) => [400, 401, 404, 405].includes(r.status),
+  }
+  let [serverCode, serverMessage] = serverError(body, headers.get('content-type'));
+  serverCode &&= redact(serverCode, secrets);
+  serverMessage &&= redact(serverMessage, secrets);
+  const detail = [`HTTP ${status}`, [serverCode, serverMessage].filter(Boolean).join(': ')].filter(Boolean).join(' ');
+  const busy = status >= 500 || status === 429;
+  const details = { status, serverCode, serverMessage, retryable: busy };
+  if (status === 401 || status === 403) {
+    const username = (credential as Partial<PasswordCredential> | undefined)?.username;
+    const who = username ? `the credentials of user "${username}"` : credential || refreshToken ? 'the credentials' : 'an anonymous request';
+    return fail(
+      where,
+      'TOKEN_DENIED',
+      `refused ${who} (${detail}). Check the username and password or token, and that the account may access the requested scopes.`,
+      details,
     );
-    if (body !== undefined) {
-      return { result: grantFrom({ status, headers, body, started }), grant: refreshToken !== undefined ? 'refresh_token' : 'password' };
-    }
-    return { ...(await viaGet()), postUnsupported: status === 404 || status === 405 };
   }
-  return viaGet();
+  const hint = busy ? 'It may be overloaded or down; try again later.' : 'Check the realm and service.';
+  return fail(where, 'TOKEN_REQUEST_FAILED', `failed (${detail}). ${hint}`, details);
+}
 
-  /** docker's GET: `realm?service=…&scope=…&scope=…`, anonymous or with Basic; retried when transient. */
-  async function viaGet(): Promise<TokenGrant> {
-    const url = new URL(realm);
-    if (req.service !== undefined) url.searchParams.set('service', req.service);
-    for (const scope of req.scopes) url.searchParams.append('scope', scope);
-    const grant = authorization ? 'basic' : 'anonymous';
-    for (let attempt = 0; ; attempt++) {
-      // Worth another try: a transient status with a Retry-After we are willing to wait for.
-      const retryAfter = (r: Response) =>
-        attempt < options.tokenRetries && [429, 500, 502, 503, 504].includes(r.status)
-          ? retryDelay(r.headers.get('retry-after'), attempt)
-          : undefined;
-      let delay: number | undefined;
-      try {
-        const { status, headers, body, started } = await exchange(
-          url,
-          { method: 'GET', headers: authorization ? { authorization } : {} },
-          false,
-          (r) => retryAfter(r) !== undefined,
-        );
-        if (body !== undefined) return { result: grantFrom({ status, headers, body, started }), grant };
-        delay = retryDelay(headers.get('retry-after'), attempt);
-      } catch (error) {
-        if (attempt >= options.tokenRetries || !transient.has(error as object)) throw error;
-        delay = retryDelay(null, attempt);
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+function fail(
+  where: string,
+  code: 'TOKEN_DENIED' | 'TOKEN_REQUEST_FAILED' | 'TOKEN_TIMEOUT',
+  message: string,
+  details: Omit<TokenRequestErrorDetails, 'realm'>,
+): TokenRequestError {
+  return new TokenRequestError(code, `The token endpoint ${where} ${message}`, { realm: where, ...details });
 }
 
 /** Backoff before retry `attempt` (0-based): Retry-After when sane, else 200 ms doubling with jitter; undefined: too long. */

@@ -3,20 +3,10 @@
 import { HEADER_SAFE } from './encoding.ts';
 import { TokenResponseError } from './errors.ts';
 import { mergeScopes } from './scope.ts';
+import type { CachedToken } from './types.ts';
 
 /** The spec's default lifetime, used when a server sends no usable `expires_in`. */
 export const DEFAULT_EXPIRES_IN_SEC = 60;
-
-export interface TokenResult {
-  token: string;
-  /** Epoch ms when the token stops being valid. */
-  expiresAt: number;
-  /** Epoch ms when we asked for it (the conservative start of its life). */
-  obtainedAt: number;
-  /** What the server granted: OAuth `scope`, else the JWT `access` claim, else what was asked. */
-  scopes: string[];
-  refreshToken?: string;
-}
 
 export interface TokenResponseContext {
   /** Token endpoint without query, for messages. */
@@ -62,7 +52,7 @@ export function scopesFromAccessClaim(access: unknown): string[] | undefined {
   return mergeScopes(scopes);
 }
 
-export function parseTokenResponse(body: string, ctx: TokenResponseContext): TokenResult {
+export function parseTokenResponse(body: string, ctx: TokenResponseContext): CachedToken & { refreshToken?: string } {
   const invalid = (what: string) =>
     new TokenResponseError(`The token endpoint ${ctx.realm} answered 200 with ${what}.`, ctx.realm);
   let fields: Record<string, unknown>;
