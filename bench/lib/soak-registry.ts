@@ -12,7 +12,15 @@ export type ToRegistry = { type: 'fail'; fault: TokenFault } | { type: 'count' }
 export type FromRegistry =
   | { type: 'ready'; url: string; realm: string; service: string }
   | { type: 'token'; status: number; query: string }
-  | { type: 'summary'; requests: number; unauthorized: number; bearers: string[]; rejected: Record<string, number> };
+  | {
+      type: 'summary';
+      requests: number;
+      unauthorized: number;
+      bearers: string[];
+      rejected: Record<string, number>;
+      /** Per scope, the fewest tokens that could have served the requests the registry accepted (see `cover`). */
+      tokensNeeded: Record<string, number>;
+    };
 
 const port = parentPort!;
 const send = (message: FromRegistry) => port.postMessage(message);
@@ -24,6 +32,13 @@ let unauthorized = 0;
 const bearers = new Set<string>();
 /** Distinct bearer tokens the registry rejected, per the scope of the request (a pull of its repository). */
 const rejected = new Map<string, Set<string>>();
+/**
+ * Per scope, the fewest windows of a token's lifetime that cover the times of the requests the registry accepted:
+ * a token is good for at most `tokenLifetimeSec` after its issue, so at least this many tokens served them. Counted
+ * greedily as requests arrive (each uncovered one opens a window). Unlike a bound from the run's length, this holds
+ * when a loaded machine leaves a scope without requests for a while.
+ */
+const cover = new Map<string, { needed: number; until: number }>();
 // No top-level await: the parent runs this file bundled as a CommonJS script (see startRegistryThread).
 void startReferenceRegistry({
   users,
@@ -37,9 +52,15 @@ void startReferenceRegistry({
     if (!auth?.startsWith('Bearer ')) return;
     bearers.add(auth.slice(7));
     const repository = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(entry.path)?.[1];
-    if (entry.status !== 401 || !repository) return;
+    if (!repository) return;
     const scope = `repository:${repository}:pull`;
-    rejected.set(scope, (rejected.get(scope) ?? new Set()).add(auth.slice(7)));
+    if (entry.status === 401) {
+      rejected.set(scope, (rejected.get(scope) ?? new Set()).add(auth.slice(7)));
+      return;
+    }
+    const now = Date.now();
+    const window = cover.get(scope);
+    if (!window || now > window.until) cover.set(scope, { needed: (window?.needed ?? 0) + 1, until: now + tokenLifetimeSec * 1000 });
   },
 }).then((registry) => {
   // The reference keeps every request in its log: counted above instead, the log is emptied now and then.
@@ -52,7 +73,8 @@ void startReferenceRegistry({
       clearInterval(trim);
       counting = false;
       const perScope = Object.fromEntries([...rejected].map(([scope, tokens]) => [scope, tokens.size]));
-      send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: perScope });
+      const tokensNeeded = Object.fromEntries([...cover].map(([scope, { needed }]) => [scope, needed]));
+      send({ type: 'summary', requests, unauthorized, bearers: [...bearers], rejected: perScope, tokensNeeded });
     }
   });
   send({ type: 'ready', url: registry.url, realm: registry.realm, service: registry.service });

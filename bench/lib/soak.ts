@@ -57,10 +57,16 @@ export interface SoakResult {
   minTokenFetchesOneScope: number;
   /** What any one scope's successful token fetches must lie within (see `tokenFetchBounds`). */
   tokenFetchBounds: { least: number; most: number };
+  /** Per scope, the fewest tokens that could have served the requests the registry accepted (the lower bound). */
+  scopesNeeded: Record<string, number>;
   /** Distinct tokens the registry rejected (401 to a request that carried one): each may cost one more fetch. */
   rejectedTokens: number;
-  /** Scopes whose fetches fall outside the bounds, with the rejections of that scope allowed on top of `most`. */
-  scopesOutOfBounds: { scope: string; fetches: number; rejected: number }[];
+  /**
+   * Scopes whose fetches fall outside the bounds: more than `most` plus the rejections of that scope, or fewer than
+   * the tokens its accepted requests needed (`needed`, counted by the registry) less one (a token fetched while
+   * seeding may serve the first requests counted).
+   */
+  scopesOutOfBounds: { scope: string; fetches: number; rejected: number; needed: number }[];
   heapSamples: { atMs: number; heapBytes: number }[];
   /** Heap after the first sample past warm-up vs the last one. */
   heapGrowthBytes: number;
@@ -98,7 +104,7 @@ const FAULTS: TokenFault[] = [
  * a duplicate or premature fetch, however slow the machine; except that each token the registry rejects costs one
  * fetch of its own right then (the retry waits for a token obtained after the rejection), so a scope may take one
  * more per token rejected in it. A token never outlives `lifetimeSec`, so a scope in use throughout needs at least
- * `least`.
+ * `least`; a scope a loaded machine leaves idle for a while needs fewer, which the registry counts (`tokensNeeded`).
  */
 export function tokenFetchBounds(elapsedMs: number, lifetimeSec: number): { least: number; most: number } {
   const minimumGapMs = 0.75 * (lifetimeSec - 1) * 1000;
@@ -289,10 +295,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       maxTokenFetchesOneScope: Math.max(0, ...s.perScope.values()),
       minTokenFetchesOneScope: Math.min(...s.perScope.values()),
       tokenFetchBounds: bounds,
+      scopesNeeded: finished.tokensNeeded,
       rejectedTokens: Object.values(finished.rejected).reduce((a, b) => a + b, 0),
       scopesOutOfBounds: [...s.perScope]
-        .map(([scope, fetches]) => ({ scope, fetches, rejected: finished!.rejected[scope] ?? 0 }))
-        .filter(({ fetches, rejected }) => fetches < bounds.least || fetches > bounds.most + rejected),
+        .map(([scope, fetches]) => ({ scope, fetches, rejected: finished!.rejected[scope] ?? 0, needed: finished!.tokensNeeded[scope] ?? 0 }))
+        .filter(({ fetches, rejected, needed }) => fetches < needed - 1 || fetches > bounds.most + rejected),
       heapSamples,
       heapGrowthBytes: last.heapBytes - warm.heapBytes,
     };

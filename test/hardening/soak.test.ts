@@ -30,13 +30,16 @@ it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers
   expect({ failed: result.failedRequests, saw401: result.callerSaw401, thrown: result.thrown }, why).toEqual({ failed: 0, saw401: 0, thrown: 0 });
   expect(result.injectedFailures, why).toBeGreaterThanOrEqual(1);
   expect(result.scopes, why).toBe(10);
-  // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): here 4 to 11, or 12
-  // if the run took over 9 s. This holds however slow the machine is; a shared fetch gone wrong (one per waiting
-  // worker) is dozens.
+  // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): at most 11 here, or 12
+  // if the run took over 9 s; a shared fetch gone wrong (one per waiting worker) is dozens. A token the registry
+  // rejects costs its scope one fetch on top (a retry waits for a token obtained after it). At least as many as
+  // the scope's accepted requests needed, counted by the registry from when they arrived: this holds however slow
+  // the machine is, where "4 in 8 s" does not (a starved run leaves a scope idle for seconds).
   expect(result.tokenFetchBounds, why).toEqual(tokenFetchBounds(result.elapsedMs, 2));
-  // A token the registry rejects costs its scope one fetch on top (a retry waits for a token obtained after it).
   expect(result.scopesOutOfBounds, why).toEqual([]);
-  expect(result.minTokenFetchesOneScope, why).toBeGreaterThanOrEqual(result.tokenFetchBounds.least);
+  // The lower bound is not empty: every scope needed tokens through the run.
+  expect(Object.keys(result.scopesNeeded), why).toHaveLength(10);
+  expect(Math.min(...Object.values(result.scopesNeeded)), why).toBeGreaterThanOrEqual(2);
   expect(result.heapGrowthBytes, why).toBeLessThan(16 * 1024 * 1024);
   expect(bearers.size).toBeGreaterThan(10);
   seen.expectNoSecrets([SOAK_PASSWORD, ...bearers]);
