@@ -18,7 +18,7 @@ export interface TokenResult {
   refreshToken?: string;
 }
 
-export interface TokenResponseContext {
+interface TokenResponseContext {
   /** Token endpoint without query, for messages. */
   realm: string;
   requestedScopes: string[];

@@ -9,7 +9,7 @@ import type { CredentialHelperFailure } from './errors.ts';
 export const DEFAULT_HELPER_TIMEOUT_MS = 10_000;
 export const DEFAULT_CACHE_TTL_MS = 30_000;
 /** More than any credential JSON needs; a helper writing more is broken. */
-export const MAX_HELPER_OUTPUT_BYTES = 64 * 1024;
+const MAX_HELPER_OUTPUT_BYTES = 64 * 1024;
 const MAX_STDERR_BYTES = 4 * 1024;
 
 /** docker-credential-helpers' `credentials.errCredentialsNotFoundMessage`. */
@@ -17,7 +17,7 @@ const NOT_FOUND_MESSAGE = 'credentials not found in native keychain';
 /** The user name helpers give for an identity (refresh) token. */
 const TOKEN_USERNAME = '<token>';
 
-export interface HelperRequest {
+interface HelperRequest {
   /** The helper's name: `ecr-login` runs `docker-credential-ecr-login`. */
   helper: string;
   /** Written to stdin, e.g. `https://index.docker.io/v1/` or `quay.io`. */
@@ -207,7 +207,7 @@ function endOfObject(text: string, start: number): number {
   return -1;
 }
 
-export interface HelperCache {
+interface HelperCache {
   /** The cached answer for `key`, else `load()` (concurrent callers share one run). Errors are not cached. */
   get(key: string, load: () => Promise<Credential | undefined>): Promise<Credential | undefined>;
 }
