@@ -3,7 +3,7 @@
 import { OciError } from './errors.ts';
 import type { BlobSource } from './types.ts';
 
-type Source =
+export type Source =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'stream'; chunks: AsyncIterator<Uint8Array>; size: number | undefined; cancel(reason?: unknown): Promise<void> };
 
