@@ -7,15 +7,15 @@ import { parseChallenges } from '../src/index.ts';
 const MB = 1 << 20;
 const fill = (unit: string, bytes: number) => unit.repeat(Math.ceil(bytes / unit.length));
 const shapes: Array<[string, (n: number) => string]> = [
-  ['escaped quotes, unterminated', (n) => 'Bearer a="' + fill('\\"', n)],
-  ['escaped quotes, terminated', (n) => 'Bearer a="' + fill('\\"', n) + '"'],
-  ["'scope=x,' repeated", (n) => 'Bearer ' + fill('scope=x,', n)],
+  ['escaped quotes, unterminated', (n) => `Bearer a="${fill('\\"', n)}`],
+  ['escaped quotes, terminated', (n) => `Bearer a="${fill('\\"', n)}"`],
+  ["'scope=x,' repeated", (n) => `Bearer ${fill('scope=x,', n)}`],
   ["', ' repeated", (n) => fill(', ', n)],
   ["'A, ' repeated", (n) => fill('A, ', n)],
-  ['long whitespace before "="', (n) => 'Bearer realm' + ' '.repeat(n) + '="x"'],
-  ['long token68 run then "=x"', (n) => 'Negotiate ' + 'A'.repeat(n) + '=x'],
-  ['many obs-folds', (n) => 'Basic' + fill('\r\n ', n) + 'realm="x"'],
-  ['obs-folds inside a quoted string', (n) => 'Basic realm="' + fill('a\r\n ', n) + '"'],
+  ['long whitespace before "="', (n) => `Bearer realm${' '.repeat(n)}="x"`],
+  ['long token68 run then "=x"', (n) => `Negotiate ${'A'.repeat(n)}=x`],
+  ['many obs-folds', (n) => `Basic${fill('\r\n ', n)}realm="x"`],
+  ['obs-folds inside a quoted string', (n) => `Basic realm="${fill('a\r\n ', n)}"`],
 ];
 
 function bestMs(header: string): number {

@@ -23,15 +23,22 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
+// Tried in order: an upload path would also match the blob pattern.
+const ROUTES: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
+  [/^\/v2\/(.+)\/manifests\/([^/]+)$/, (m) => ({ kind: 'manifest', name: m[1]!, reference: m[2]! })],
+  [/^\/v2\/(.+)\/blobs\/uploads(?:\/([^/]*))?$/, (m) => ({ kind: 'upload', name: m[1]!, uuid: m[2] ?? '' })],
+  [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: 'blob', name: m[1]!, digest: m[2]! })],
+  [/^\/v2\/(.+)\/tags\/list$/, (m) => ({ kind: 'tags', name: m[1]! })],
+  [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1]!, digest: m[2]! })],
+];
+
 function matchRoute(path: string): Route | undefined {
   if (path === '/v2/' || path === '/v2') return { kind: 'base' };
   if (path === '/v2/_catalog') return { kind: 'catalog' };
-  let m: RegExpExecArray | null;
-  if ((m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path))) return { kind: 'manifest', name: m[1]!, reference: m[2]! };
-  if ((m = /^\/v2\/(.+)\/blobs\/uploads(?:\/([^/]*))?$/.exec(path))) return { kind: 'upload', name: m[1]!, uuid: m[2] ?? '' };
-  if ((m = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path))) return { kind: 'blob', name: m[1]!, digest: m[2]! };
-  if ((m = /^\/v2\/(.+)\/tags\/list$/.exec(path))) return { kind: 'tags', name: m[1]! };
-  if ((m = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(path))) return { kind: 'referrers', name: m[1]!, digest: m[2]! };
+  for (const [pattern, route] of ROUTES) {
+    const m = pattern.exec(path);
+    if (m) return route(m);
+  }
   return undefined;
 }
 
@@ -248,8 +255,8 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, bytes: Uint
   const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
   if (range && m && (m[1] || m[2])) {
     const total = bytes.byteLength;
-    let start = m[1] ? Number(m[1]) : Math.max(0, total - Number(m[2]));
-    let end = m[1] ? (m[2] ? Math.min(Number(m[2]), total - 1) : total - 1) : total - 1;
+    const start = m[1] ? Number(m[1]) : Math.max(0, total - Number(m[2]));
+    const end = m[1] ? (m[2] ? Math.min(Number(m[2]), total - 1) : total - 1) : total - 1;
     if (start >= total || start > end) {
       return send(req, res, 416, { ...headers, 'Content-Range': `bytes */${total}` });
     }

@@ -32,32 +32,34 @@ Options:
   -h, --help               this text
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '0' },
-      user: { type: 'string', multiple: true, default: [] },
-      public: { type: 'string', multiple: true, default: [] },
-      cors: { type: 'string' },
-      mode: { type: 'string', default: 'distribution' },
-      auth: { type: 'string', default: 'token' },
-      'separate-token-server': { type: 'boolean', default: false },
-      'blob-redirect': { type: 'boolean', default: false },
-      'redirect-to': { type: 'string' },
-      'signing-algorithm': { type: 'string', default: 'ES256' },
-      'key-in-x5c': { type: 'boolean', default: false },
-      'expiry-leeway': { type: 'string', default: '0' },
-      'token-lifetime': { type: 'string' },
-      'cert-out': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }));
-} catch (error) {
-  process.stderr.write(`serve.ts: ${(error as Error).message}\n\n${HELP}`);
-  process.exit(2);
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '0' },
+        user: { type: 'string', multiple: true, default: [] },
+        public: { type: 'string', multiple: true, default: [] },
+        cors: { type: 'string' },
+        mode: { type: 'string', default: 'distribution' },
+        auth: { type: 'string', default: 'token' },
+        'separate-token-server': { type: 'boolean', default: false },
+        'blob-redirect': { type: 'boolean', default: false },
+        'redirect-to': { type: 'string' },
+        'signing-algorithm': { type: 'string', default: 'ES256' },
+        'key-in-x5c': { type: 'boolean', default: false },
+        'expiry-leeway': { type: 'string', default: '0' },
+        'token-lifetime': { type: 'string' },
+        'cert-out': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`serve.ts: ${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
 }
+const values = parseFlags();
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);

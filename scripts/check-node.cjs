@@ -15,15 +15,12 @@ var link = path.join(__dirname, '..', 'node_modules', '.bin', 'node');
 var linked;
 try {
   linked = fs.readlinkSync(link);
-} catch (error) {
+} catch (_error) {
   linked = undefined;
 }
 if (linked !== undefined && linked.indexOf('node22') !== -1) {
   fs.unlinkSync(link);
-  if (process.argv[2] !== '--unlink-only') {
-    var again = childProcess.spawnSync('node', [__filename], { stdio: 'inherit' });
-    process.exit(again.status === null ? 1 : again.status);
-  }
+  if (process.argv[2] !== '--unlink-only') process.exit(checkAgain());
 }
 if (process.argv[2] === '--unlink-only') process.exit(0);
 
@@ -31,4 +28,10 @@ var major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   console.error('oci-auth-fetch needs Node 22 or later (this is Node ' + process.versions.node + ').');
   process.exit(1);
+}
+
+/** Runs this check again with the Node the PATH finds now; its exit status. */
+function checkAgain() {
+  var again = childProcess.spawnSync('node', [__filename], { stdio: 'inherit' });
+  return again.status === null ? 1 : again.status;
 }

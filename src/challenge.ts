@@ -22,7 +22,7 @@ const QUOTED_PAIR_OR_FOLD = String.raw`\\[^\0-\x08\n-\x1f\x7f]|\r\n[ \t]`;
 // A token, or (leniency) a run of visible ASCII other than `,` `"` `\` holding `/` or `:`, as in
 // `realm=https://auth.example.com/token`.
 const VISIBLE = String.raw`[!#-+\--[\]-~]`;
-const UNQUOTED = String.raw`${VISIBLE}*[/:]${VISIBLE}*|${TOKEN}`;
+const UNQUOTED = `${VISIBLE}*[/:]${VISIBLE}*|${TOKEN}`;
 
 // Before an element: whitespace, a comma (captured) and any empty elements after it.
 const SEPARATOR = String.raw`${OWS}(,?)[ \t,]*(?:\r\n[ \t][ \t,]*)*`;
@@ -94,7 +94,8 @@ function parse(s: string): Challenge[] {
       if (!open) {
         // Leniency (django-oci): a header that starts with auth-params is a scheme-less Bearer challenge.
         if (out.length > 0) fail('auth-param outside a challenge', start);
-        out.push((open = { scheme: 'bearer', params: {} }));
+        open = { scheme: 'bearer', params: {} };
+        out.push(open);
       }
       if (value === undefined) {
         // The value stopped where it went wrong.
@@ -116,7 +117,7 @@ function parse(s: string): Challenge[] {
 /** A quoted-string's content with each obs-fold as one SP, and without the backslashes of quoted-pairs. */
 function unquote(content: string): string {
   // Folds first: in a quoted-string that closed, no backslash comes before a CR.
-  return content.replace(/\r\n[ \t]+/g, ' ').replace(/\\([^])/g, '$1');
+  return content.replace(/\r\n[ \t]+/g, ' ').replace(/\\([\s\S])/g, '$1');
 }
 
 function addParam(params: Record<string, string>, name: string, value: string, pos: number): void {
@@ -163,6 +164,7 @@ export function formatChallenge(c: Challenge): string {
   if (entries.length === 0) return c.scheme;
   const parts = entries.map(([name, value]) => {
     if (!IS_TOKEN.test(name)) refuse('param name is not a token');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     if (/[\0-\x08\n-\x1f\x7f]/.test(value)) refuse('control character in a value');
     return `${name}="${value.replace(/["\\]/g, '\\$&')}"`;
   });

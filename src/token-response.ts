@@ -8,7 +8,7 @@ import type { CachedToken } from './types.ts';
 /** The spec's default lifetime, used when a server sends no usable `expires_in`. */
 export const DEFAULT_EXPIRES_IN_SEC = 60;
 
-export interface TokenResponseContext {
+interface TokenResponseContext {
   /** Token endpoint without query, for messages. */
   realm: string;
   requestedScopes: string[];

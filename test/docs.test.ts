@@ -42,7 +42,7 @@ writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }))
 mkdirSync(join(project, 'node_modules'));
 symlinkSync(root, join(project, 'node_modules', 'oci-auth-fetch'), 'dir');
 const fileOf = (i: number) => join(project, `block-${i}.ts`);
-checked.forEach((b, i) => writeFileSync(fileOf(i), `${b.code}\nexport {};\n`));
+for (const [i, b] of checked.entries()) writeFileSync(fileOf(i), `${b.code}\nexport {};\n`);
 
 const program = ts.createProgram(
   checked.map((_, i) => fileOf(i)),

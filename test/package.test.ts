@@ -2,7 +2,7 @@
 // `oci-auth-fetch` command runs from node_modules/.bin, its types resolve under every TypeScript module
 // resolution, and it carries the license and the documents the README links to.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -754,7 +754,7 @@ describe('reference registry: django-oci mode', () => {
     expect(hop.headers.get('location')).toBe(`/auth/token/${q}`);
     expect((await fetch(`${reg.realm}${q}`)).status).toBe(403);
     expect((await fetch(`${reg.realm}${q}`, { headers: { Authorization: basic('alice', 'wrong') } })).status).toBe(403);
-    expect((await postForm(reg.realm + '/', { grant_type: 'password', client_id: 'x' })).status).toBe(405);
+    expect((await postForm(`${reg.realm}/`, { grant_type: 'password', client_id: 'x' })).status).toBe(405);
   });
 
   it('returns token, expires_in 600 and a local issued_at written with Z', async () => {

@@ -90,7 +90,10 @@ const kib = (bytes: number) => `${(bytes / KIB).toFixed(2)} KiB`;
 function report(name: string, b: Bundle, budget?: number): string {
   const parts = Object.entries(b.contributions)
     .map(([file, bytes]) => [file.replace(/^(?:.*\/)?node_modules\/([^/]+)\/.*$/, '$1 (dependency)'), bytes] as const)
-    .reduce<Record<string, number>>((acc, [file, bytes]) => ({ ...acc, [file]: (acc[file] ?? 0) + bytes }), {});
+    .reduce<Record<string, number>>((acc, [file, bytes]) => {
+      acc[file] = (acc[file] ?? 0) + bytes;
+      return acc;
+    }, {});
   const detail = Object.entries(parts)
     .sort((a, b) => b[1] - a[1])
     .map(([file, bytes]) => `      ${file}: ${bytes} B minified`)

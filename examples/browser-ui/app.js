@@ -139,9 +139,7 @@ async function openManifest(reference, label) {
     const digest = response.headers.get('docker-content-digest') ?? '';
     const manifest = await response.json();
     const mediaType = manifest.mediaType ?? response.headers.get('content-type') ?? '';
-    const view = INDEX_TYPES.has(mediaType)
-      ? indexView(manifest, name, label)
-      : await imageView(manifest, name);
+    const view = INDEX_TYPES.has(mediaType) ? indexView(manifest, label) : await imageView(manifest, name);
     $('#manifest-title').textContent = `${name}:${label}`;
     $('#manifest .content').replaceChildren(
       factList([['Media type', mediaType], ['Digest', digest, 'digest'], ...view.facts]),
@@ -165,7 +163,7 @@ function table(cls, columns, rows) {
 }
 
 /** A multi-platform index: one row per platform, each opening its image manifest. */
-function indexView(index, name, tag) {
+function indexView(index, tag) {
   const rows = index.manifests.map((m) => {
     const platform = m.platform ? `${m.platform.os}/${m.platform.architecture}` : '(no platform)';
     return el(

@@ -34,7 +34,10 @@ function memo(decode: (value: unknown) => AuthEntry): (value: unknown) => AuthEn
   return (value) => {
     if (value === null || typeof value !== 'object') return decode(value);
     let entry = cache.get(value);
-    if (entry === undefined) cache.set(value, (entry = decode(value)));
+    if (entry === undefined) {
+      entry = decode(value);
+      cache.set(value, entry);
+    }
     return entry;
   };
 }

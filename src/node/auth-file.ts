@@ -56,6 +56,7 @@ export function credentialOf(entry: AuthEntry, rawKey: string, file: string, reg
   );
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a helper's name must not hold control characters
 const HELPER_NAME = /^[^/\\\0-\x1f]+$/;
 
 /** Validate a helper name from a file (`credHelpers` value or `credsStore`). */

@@ -9,7 +9,7 @@ import type { CredentialHelperFailure } from './errors.ts';
 export const DEFAULT_HELPER_TIMEOUT_MS = 10_000;
 export const DEFAULT_CACHE_TTL_MS = 30_000;
 /** More than any credential JSON needs; a helper writing more is broken. */
-export const MAX_HELPER_OUTPUT_BYTES = 64 * 1024;
+const MAX_HELPER_OUTPUT_BYTES = 64 * 1024;
 const MAX_STDERR_BYTES = 4 * 1024;
 
 /** docker-credential-helpers' `credentials.errCredentialsNotFoundMessage`. */
@@ -17,7 +17,7 @@ const NOT_FOUND_MESSAGE = 'credentials not found in native keychain';
 /** The user name helpers give for an identity (refresh) token. */
 const TOKEN_USERNAME = '<token>';
 
-export interface HelperRequest {
+interface HelperRequest {
   /** The helper's name: `ecr-login` runs `docker-credential-ecr-login`. */
   helper: string;
   /** Written to stdin, e.g. `https://index.docker.io/v1/` or `quay.io`. */
@@ -30,6 +30,12 @@ export interface HelperRequest {
   maxOutputBytes?: number;
 }
 
+type HelperErrorFactory = (
+  reason: CredentialHelperFailure,
+  what: string,
+  extra?: { exitCode?: number; signal?: string; cause?: unknown },
+) => CredentialHelperError;
+
 /**
  * Ask a helper for the credential of `serverAddress`. Resolves undefined when the helper has none
  * (docker's "credentials not found in native keychain", or an empty secret). Rejects with a
@@ -37,54 +43,10 @@ export interface HelperRequest {
  */
 export function runCredentialHelper(request: HelperRequest): Promise<Credential | undefined> {
   const program = `docker-credential-${request.helper}`;
-  const limit = request.maxOutputBytes ?? MAX_HELPER_OUTPUT_BYTES;
-  const target =
-    request.serverAddress === request.registry
-      ? `registry ${request.registry}`
-      : `registry ${request.registry} (asked as ${request.serverAddress})`;
-  const error = (
-    reason: CredentialHelperFailure,
-    what: string,
-    extra: { exitCode?: number; signal?: string; cause?: unknown } = {},
-  ): CredentialHelperError =>
-    new CredentialHelperError(`Credential helper ${program} for ${target} ${what}.`, {
-      helper: program,
-      registry: request.registry,
-      serverAddress: request.serverAddress,
-      reason,
-      ...extra,
-    });
-
+  const error = helperErrors(request, program);
   return new Promise<Credential | undefined>((resolve, reject) => {
-    let settled = false;
     let child: ChildProcess | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    const stderr: Buffer[] = [];
-    let stderrBytes = 0;
-
-    const stop = (): void => {
-      if (child === undefined) return;
-      child.stdin?.destroy();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    const fail = (e: CredentialHelperError): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      stop();
-      reject(e);
-    };
-    const succeed = (value: Credential | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(value);
-    };
-
+    const run = settleOnce(resolve, reject, () => stop(child));
     try {
       child = spawn(program, ['get'], {
         env: request.env,
@@ -93,63 +55,142 @@ export function runCredentialHelper(request: HelperRequest): Promise<Credential 
         windowsHide: true,
       });
     } catch (cause) {
-      fail(error('spawn-failed', 'could not be started', { cause }));
+      run.fail(error('spawn-failed', 'could not be started', { cause }));
       return;
     }
-
-    timer = setTimeout(() => {
-      fail(error('timeout', `did not answer within ${request.timeoutMs} ms and was killed`));
-    }, request.timeoutMs);
-
-    child.on('error', (cause: NodeJS.ErrnoException) => {
-      if (cause.code === 'ENOENT') {
-        fail(error('missing', 'is not installed (not found on PATH); install it or remove it from the config', { cause }));
-      } else if (cause.code === 'EACCES') {
-        fail(error('spawn-failed', 'is not executable', { cause }));
-      } else {
-        fail(error('spawn-failed', `could not be run (${cause.code ?? cause.name})`, { cause }));
-      }
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > limit) {
-        fail(error('output-too-large', `wrote more than ${limit} bytes`));
-      } else {
-        stdout.push(chunk);
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
-      stderrBytes += chunk.length;
-    });
+    run.startTimer(request.timeoutMs, () =>
+      run.fail(error('timeout', `did not answer within ${request.timeoutMs} ms and was killed`)),
+    );
+    child.on('error', (cause: NodeJS.ErrnoException) => run.fail(spawnError(cause, error)));
+    const output = collectOutput(child, request.maxOutputBytes ?? MAX_HELPER_OUTPUT_BYTES, run, error);
     // A helper may exit without reading stdin (EPIPE): its exit status tells what happened.
     child.stdin?.on('error', () => {});
     child.stdin?.end(request.serverAddress);
-
     child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      const out = Buffer.concat(stdout).toString('utf8');
-      const err = Buffer.concat(stderr).toString('utf8');
-      if (isNotFound(out) || (code !== 0 && isNotFound(err))) {
-        succeed(undefined);
-        return;
-      }
-      if (code !== 0) {
-        fail(
-          code === null
-            ? error('exit', `was ended by signal ${signal ?? 'unknown'} (output withheld)`, { signal: signal ?? undefined })
-            : error('exit', `exited with status ${code} (output withheld)`, { exitCode: code }),
-        );
-        return;
-      }
-      const credential = parseHelperOutput(out);
-      if (credential === false) {
-        fail(error('invalid-output', 'printed something that is not credential JSON {"Username","Secret"} (output withheld)'));
-      } else {
-        succeed(credential);
-      }
+      if (run.settled) return;
+      const answer = answerOf(output(), code, signal, error);
+      if (answer instanceof CredentialHelperError) run.fail(answer);
+      else run.succeed(answer);
     });
   });
+}
+
+/** The errors of one run: they name the helper and the registry, never what the helper printed. */
+function helperErrors(request: HelperRequest, program: string): HelperErrorFactory {
+  const target =
+    request.serverAddress === request.registry
+      ? `registry ${request.registry}`
+      : `registry ${request.registry} (asked as ${request.serverAddress})`;
+  return (reason, what, extra = {}) =>
+    new CredentialHelperError(`Credential helper ${program} for ${target} ${what}.`, {
+      helper: program,
+      registry: request.registry,
+      serverAddress: request.serverAddress,
+      reason,
+      ...extra,
+    });
+}
+
+interface Run {
+  readonly settled: boolean;
+  startTimer(ms: number, onTimeout: () => void): void;
+  succeed(value: Credential | undefined): void;
+  /** Rejects and stops the helper. */
+  fail(e: CredentialHelperError): void;
+}
+
+/** The first of success, failure and timeout settles the run; the others are ignored. */
+function settleOnce(
+  resolve: (value: Credential | undefined) => void,
+  reject: (e: CredentialHelperError) => void,
+  stopHelper: () => void,
+): Run {
+  let settled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const settle = (): boolean => {
+    if (settled) return false;
+    settled = true;
+    clearTimeout(timer);
+    return true;
+  };
+  return {
+    get settled() {
+      return settled;
+    },
+    startTimer(ms, onTimeout) {
+      timer = setTimeout(onTimeout, ms);
+    },
+    succeed(value) {
+      if (settle()) resolve(value);
+    },
+    fail(e) {
+      if (!settle()) return;
+      stopHelper();
+      reject(e);
+    },
+  };
+}
+
+function stop(child: ChildProcess | undefined): void {
+  if (child === undefined) return;
+  child.stdin?.destroy();
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** Why the helper could not be run at all. */
+function spawnError(cause: NodeJS.ErrnoException, error: HelperErrorFactory): CredentialHelperError {
+  if (cause.code === 'ENOENT') {
+    return error('missing', 'is not installed (not found on PATH); install it or remove it from the config', { cause });
+  }
+  if (cause.code === 'EACCES') return error('spawn-failed', 'is not executable', { cause });
+  return error('spawn-failed', `could not be run (${cause.code ?? cause.name})`, { cause });
+}
+
+/** Gathers stdout (failing the run past `limit` bytes) and the start of stderr; read them once the helper closed. */
+function collectOutput(
+  child: ChildProcess,
+  limit: number,
+  run: Run,
+  error: HelperErrorFactory,
+): () => { out: string; err: string } {
+  const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  const stderr: Buffer[] = [];
+  let stderrBytes = 0;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > limit) {
+      run.fail(error('output-too-large', `wrote more than ${limit} bytes`));
+    } else {
+      stdout.push(chunk);
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderrBytes < MAX_STDERR_BYTES) stderr.push(chunk);
+    stderrBytes += chunk.length;
+  });
+  return () => ({ out: Buffer.concat(stdout).toString('utf8'), err: Buffer.concat(stderr).toString('utf8') });
+}
+
+/** What a helper that exited answered: a credential, none, or the error to reject with. */
+function answerOf(
+  { out, err }: { out: string; err: string },
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  error: HelperErrorFactory,
+): Credential | undefined | CredentialHelperError {
+  if (isNotFound(out) || (code !== 0 && isNotFound(err))) return undefined;
+  if (code === null) {
+    return error('exit', `was ended by signal ${signal ?? 'unknown'} (output withheld)`, { signal: signal ?? undefined });
+  }
+  if (code !== 0) return error('exit', `exited with status ${code} (output withheld)`, { exitCode: code });
+  const credential = parseHelperOutput(out);
+  if (credential === false) {
+    return error('invalid-output', 'printed something that is not credential JSON {"Username","Secret"} (output withheld)');
+  }
+  return credential;
 }
 
 function isNotFound(text: string): boolean {
@@ -207,7 +248,7 @@ function endOfObject(text: string, start: number): number {
   return -1;
 }
 
-export interface HelperCache {
+interface HelperCache {
   /** The cached answer for `key`, else `load()` (concurrent callers share one run). Errors are not cached. */
   get(key: string, load: () => Promise<Credential | undefined>): Promise<Credential | undefined>;
 }

@@ -45,7 +45,7 @@ export function dockerCredentials(options: DockerCredentialsOptions = {}): Crede
   };
 }
 
-export interface HelperRunner {
+interface HelperRunner {
   run(helper: string, serverAddress: string): Promise<Credential | undefined>;
 }
 
@@ -65,7 +65,7 @@ function findKey<V>(map: Map<string, V>, registry: string): [string, V] | undefi
 }
 
 /** Docker's lookup in one parsed config.json. */
-export async function lookupDocker(config: AuthFile, requested: string, runner: HelperRunner): Promise<Credential | undefined> {
+async function lookupDocker(config: AuthFile, requested: string, runner: HelperRunner): Promise<Credential | undefined> {
   const registry = requestRegistry(requested);
   const perRegistry = findKey(config.credHelpers, registry);
   let helper: string | undefined;

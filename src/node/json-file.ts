@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CredentialConfigError } from './errors.ts';
 
-export interface JsonFileReader<T> {
+interface JsonFileReader<T> {
   /**
    * The parsed file, or undefined when it does not exist. The same object is returned for as long
    * as the file's identity, size and times stay the same; concurrent calls share one read.
@@ -28,7 +28,7 @@ function configError(file: string, registry: string, what: string, cause?: unkno
   );
 }
 
-export interface JsonFileOptions {
+interface JsonFileOptions {
   /**
    * What a file holding nothing but white space is: `{}` for docker (its decoder stops at the end of
    * input without complaint), an error for podman (containers/image `json.Unmarshal`: "unexpected end

@@ -8,7 +8,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** `$HOME` (`%USERPROFILE%` on Windows), else the OS's idea of the home directory. */
-export function homeDirectory(env: NodeJS.ProcessEnv): string | undefined {
+function homeDirectory(env: NodeJS.ProcessEnv): string | undefined {
   const fromEnv = nonEmpty(env.HOME) ?? (process.platform === 'win32' ? nonEmpty(env.USERPROFILE) : undefined);
   if (fromEnv !== undefined) return fromEnv;
   try {

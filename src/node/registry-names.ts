@@ -1,13 +1,13 @@
 // Registry names as they appear in requests and in credential-file keys, reduced to one canonical form.
 
 /** Canonical name of Docker Hub in this module. */
-export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB = 'docker.io';
 
 /** The key docker uses for Docker Hub in `config.json` and with credential helpers. */
-export const DOCKER_HUB_SERVER_ADDRESS = 'https://index.docker.io/v1/';
+const DOCKER_HUB_SERVER_ADDRESS = 'https://index.docker.io/v1/';
 
 /** Host names that all mean Docker Hub. */
-export const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
+const DOCKER_HUB_HOSTS: readonly string[] = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 

@@ -57,7 +57,7 @@ export async function getManifest(
   const digest = await sha256Of(bytes);
   // Asked by digest: the content must be that digest. By tag: it must be what the registry says it is.
   const expected = isDigest(reference) ? reference : response.headers.get('docker-content-digest');
-  if (expected && expected.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
+  if (expected?.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
   const manifest = parseManifest(bytes, what);
   const mediaType =
     bareMediaType(response.headers.get('content-type')) ?? (typeof manifest.mediaType === 'string' ? manifest.mediaType : undefined);
@@ -124,7 +124,7 @@ export async function putManifest(
   });
   await discard(response);
   const announced = response.headers.get('docker-content-digest');
-  if (announced && announced.startsWith('sha256:') && announced !== digest) {
+  if (announced?.startsWith('sha256:') && announced !== digest) {
     throw new DigestMismatchError(`The registry stored ${repository}:${reference} under another digest`, digest, announced);
   }
   const location = response.headers.get('location');

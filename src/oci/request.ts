@@ -16,7 +16,7 @@ export interface Context {
   maxManifestBytes: number;
 }
 
-export interface Call {
+interface Call {
   /** Operation name, for errors. */
   operation: string;
   method: string;

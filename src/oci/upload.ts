@@ -9,7 +9,8 @@ import { assertRepository, repositoryUrl } from './names.ts';
 import { send } from './request.ts';
 import type { Context } from './request.ts';
 import { pieces, slices, toSource } from './sources.ts';
-import type { BlobSource, PushBlobOptions, PushBlobResult, UploadProgress } from './types.ts';
+import type { Source } from './sources.ts';
+import type { BlobInfo, BlobSource, PushBlobOptions, PushBlobResult, UploadProgress } from './types.ts';
 import { discard } from '../http.ts';
 
 const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
@@ -117,72 +118,100 @@ function checkContent(options: PushBlobOptions, digest: string, size: number, re
 }
 
 export async function pushBlob(ctx: Context, repository: string, data: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
+  const chunkSize = checkArguments(ctx, repository, options);
+  const source = await toSource(data, chunkSize);
+  // In-memory data is hashed first: the mount needs the digest, and a wrong one is caught before any request.
+  const known = source.kind === 'bytes' ? await hashed(source.bytes, options, repository) : undefined;
+  const total = known?.size ?? options.size ?? (source.kind === 'stream' ? source.size : undefined);
+  try {
+    const opened = await openSession(ctx, repository, source, known, total, options);
+    if ('mounted' in opened) return opened;
+    const upload: Upload = { ctx, repository, options, location: opened.location };
+    const pieceSize = Math.max(chunkSize, opened.minChunk);
+    if (source.kind === 'bytes' && source.bytes.byteLength <= pieceSize) {
+      return await finish(upload, known!.digest, 0, source.bytes, total);
+    }
+    return await sendPieces(upload, source, pieceSize, known, total);
+  } catch (error) {
+    if (source.kind === 'stream') await source.cancel(error);
+    throw error;
+  }
+}
+
+/** The chunk size to use, once the names and options are valid. */
+function checkArguments(ctx: Context, repository: string, options: PushBlobOptions): number {
   assertRepository(repository);
   if (options.digest !== undefined) assertSha256Digest(options.digest);
   if (options.from !== undefined) assertRepository(options.from);
   const chunkSize = options.chunkSize ?? ctx.chunkSize;
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new OciError('INVALID_ARGUMENT', 'chunkSize must be a positive integer.');
-  const source = await toSource(data, chunkSize);
+  return chunkSize;
+}
 
-  // In-memory data is hashed first: the mount needs the digest, and a wrong one is caught before any request.
-  let known: { digest: string; size: number } | undefined;
-  if (source.kind === 'bytes') {
-    known = { digest: await sha256Of(source.bytes), size: source.bytes.byteLength };
-    checkContent(options, known.digest, known.size, repository);
+async function hashed(bytes: Uint8Array, options: PushBlobOptions, repository: string): Promise<BlobInfo> {
+  const content = { digest: await sha256Of(bytes), size: bytes.byteLength };
+  checkContent(options, content.digest, content.size, repository);
+  return content;
+}
+
+/** The session to upload into; with `options.from`, the result when the registry mounted the blob instead. */
+async function openSession(
+  ctx: Context,
+  repository: string,
+  source: Source,
+  known: BlobInfo | undefined,
+  total: number | undefined,
+  options: PushBlobOptions,
+): Promise<Session | PushBlobResult> {
+  if (options.from === undefined) return startSession(ctx, repository, options);
+  const digest = known?.digest ?? options.digest;
+  if (!digest) throw new OciError('INVALID_ARGUMENT', 'A mount needs the digest up front: pass options.digest with a stream.');
+  const mounted = await mount(ctx, repository, digest, options.from, options);
+  if (mounted !== true) return mounted;
+  if (source.kind === 'stream') await source.cancel();
+  const size = total ?? (await headBlob(ctx, repository, digest, options))?.size ?? 0;
+  report(options, { transferred: size, total: size });
+  return { digest, size, mounted: true };
+}
+
+/** PATCHes piece after piece, then the closing PUT with the last one. */
+async function sendPieces(
+  upload: Upload,
+  source: Source,
+  pieceSize: number,
+  known: BlobInfo | undefined,
+  total: number | undefined,
+): Promise<PushBlobResult> {
+  // In-memory data was hashed already; a stream is hashed as its pieces go by.
+  const counter = known ? undefined : new DigestCounter();
+  const iterator = source.kind === 'bytes' ? slices(source.bytes, pieceSize) : pieces(source.chunks, pieceSize);
+  let current = await iterator.next();
+  let offset = 0;
+  for (;;) {
+    const piece = current.done ? new Uint8Array(0) : current.value;
+    counter?.update(piece);
+    upload.options.signal?.throwIfAborted();
+    const next = current.done ? current : await iterator.next();
+    // The last piece rides on the closing PUT: a stream that fits in one chunk costs one PUT.
+    if (next.done) return finish(upload, counter ? counter.digest() : known!.digest, offset, piece, total);
+    await patch(upload, offset, piece);
+    offset += piece.byteLength;
+    report(upload.options, { transferred: offset, total });
+    current = next;
   }
-  const total = known?.size ?? options.size ?? (source.kind === 'stream' ? source.size : undefined);
+}
 
-  try {
-    let location: URL | undefined;
-    let minChunk = 0;
-    if (options.from !== undefined) {
-      const digest = known?.digest ?? options.digest;
-      if (!digest) throw new OciError('INVALID_ARGUMENT', 'A mount needs the digest up front: pass options.digest with a stream.');
-      const mounted = await mount(ctx, repository, digest, options.from, options);
-      if (mounted === true) {
-        if (source.kind === 'stream') await source.cancel();
-        const size = total ?? (await headBlob(ctx, repository, digest, options))?.size ?? 0;
-        report(options, { transferred: size, total: size });
-        return { digest, size, mounted: true };
-      }
-      ({ location, minChunk } = mounted);
-    }
-    if (!location) ({ location, minChunk } = await startSession(ctx, repository, options));
-    const upload: Upload = { ctx, repository, options, location };
-    const pieceSize = Math.max(chunkSize, minChunk);
-
-    if (source.kind === 'bytes' && source.bytes.byteLength <= pieceSize) {
-      await complete(upload, known!.digest, source.bytes);
-      report(options, { transferred: known!.size, total: known!.size });
-      return { ...known!, mounted: false };
-    }
-
-    // In-memory data was hashed already; a stream is hashed as its pieces go by.
-    const counter = known ? undefined : new DigestCounter();
-    const iterator = source.kind === 'bytes' ? slices(source.bytes, pieceSize) : pieces(source.chunks, pieceSize);
-    let current = await iterator.next();
-    let offset = 0;
-    for (;;) {
-      const piece = current.done ? new Uint8Array(0) : current.value;
-      counter?.update(piece);
-      options.signal?.throwIfAborted();
-      const next = current.done ? current : await iterator.next();
-      if (next.done) {
-        // The last piece rides on the closing PUT: a stream that fits in one chunk costs one PUT.
-        const digest = counter ? counter.digest() : known!.digest;
-        const size = offset + piece.byteLength;
-        checkContent(options, digest, size, repository);
-        await complete(upload, digest, piece);
-        report(options, { transferred: size, total: total ?? size });
-        return { digest, size, mounted: false };
-      }
-      await patch(upload, offset, piece);
-      offset += piece.byteLength;
-      report(options, { transferred: offset, total });
-      current = next;
-    }
-  } catch (error) {
-    if (source.kind === 'stream') await source.cancel(error);
-    throw error;
-  }
+/** The closing PUT with the `last` bytes, after `offset` bytes went in PATCHes. */
+async function finish(
+  upload: Upload,
+  digest: string,
+  offset: number,
+  last: Uint8Array,
+  total: number | undefined,
+): Promise<PushBlobResult> {
+  const size = offset + last.byteLength;
+  checkContent(upload.options, digest, size, upload.repository);
+  await complete(upload, digest, last);
+  report(upload.options, { transferred: size, total: total ?? size });
+  return { digest, size, mounted: false };
 }

@@ -171,7 +171,7 @@ describe('oci-auth-fetch token', () => {
     });
     expect(await run(['token', '--scope', 'pull', fx.registry.host], { env: fx.env })).toMatchObject({
       code: 2,
-      stderr: 'oci-auth-fetch: bad --scope "pull": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no \":(),\" in the type; see oci-auth-fetch token --help\n',
+      stderr: 'oci-auth-fetch: bad --scope "pull": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type; see oci-auth-fetch token --help\n',
     });
   });
 });

@@ -89,7 +89,7 @@ describe('usage errors exit 2 with one line on stderr', () => {
     ['bad header', ['-H', 'no colon', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
     ['bad header, secret not echoed', ['-H', 'Authorization Bearer s3cr3t-token', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
     ['bad method', ['-X', 'GE T', 'http://127.0.0.1:1/v2/'], 'bad method "GE T"'],
-    ['bad scope', ['--scope', 'repository:x', 'http://127.0.0.1:1/v2/'], 'bad --scope "repository:x": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no \":(),\" in the type'],
+    ['bad scope', ['--scope', 'repository:x', 'http://127.0.0.1:1/v2/'], 'bad --scope "repository:x": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type'],
     ['-d with GET', ['-X', 'GET', '-d', 'x', 'http://127.0.0.1:1/v2/'], '-d cannot be used with GET: give -X PUT, POST or PATCH'],
     ['missing -d file', ['-d', '@/nonexistent/file', 'http://127.0.0.1:1/v2/x/blobs/uploads/'], 'cannot read /nonexistent/file: ENOENT'],
     ['ftp URL', ['ftp://127.0.0.1/v2/'], 'unsupported scheme ftp: use https:// or http://'],

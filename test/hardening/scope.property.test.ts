@@ -90,6 +90,7 @@ const method = fc.constantFrom(...Object.keys(methods));
 
 /** Dot segments are resolved by URL parsing first: what the URL names is then a different path. */
 const isDot = (c: string) => c === '.' || c === '..';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a doubtful component holds control characters
 const doubtful = (c: string) => c === '' || c.includes('/') || /[\u0000-\u0020\u007f]/.test(c);
 
 describe('scopesForRequest names only the repository the URL names', () => {

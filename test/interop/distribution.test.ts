@@ -214,7 +214,10 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     const image = app.image!;
     const output: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void output.push(args.join(' ')));
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output.push(String(chunk));
+      return true;
+    });
     const other = await startReferenceRegistry({ users: { alice: 'a' } });
     try {
       const from = alice();

@@ -176,7 +176,7 @@ describe('round trips', () => {
 describe('401 handling', () => {
   it('insufficient_scope widens the scope and retries once', async () => {
     // one repository needs push even to be read (django-oci does this for all of them)
-    fakeRegistry({ expiresIn: 300, requires: (method, repo) => (repo === 'team/special' ? 'pull,push' : 'pull') });
+    fakeRegistry({ expiresIn: 300, requires: (_method, repo) => (repo === 'team/special' ? 'pull,push' : 'pull') });
     const seen = new Observed();
     const authFetch = createAuthFetch({ onEvent: seen.onEvent });
     await authFetch(manifest('team/app'));

@@ -197,9 +197,18 @@ describe('the cache option (docs/caching.md)', () => {
     return {
       map,
       calls,
-      get: async (key) => (calls.push('get'), map.get(key)),
-      set: async (key, value) => void (calls.push('set'), map.set(key, value)),
-      delete: async (key) => void (calls.push('delete'), map.delete(key)),
+      get: async (key) => {
+        calls.push('get');
+        return map.get(key);
+      },
+      set: async (key, value) => {
+        calls.push('set');
+        map.set(key, value);
+      },
+      delete: async (key) => {
+        calls.push('delete');
+        map.delete(key);
+      },
     };
   }
 
@@ -344,7 +353,10 @@ describe('discovery and learned scopes', () => {
     let token: string | undefined;
     server.use(
       http.get(`${base}/`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test' }) } })),
-      http.get(REALM, () => HttpResponse.json({ token: (token = 'tok-prefix') })),
+      http.get(REALM, () => {
+        token = 'tok-prefix';
+        return HttpResponse.json({ token });
+      }),
       http.post(`${base}/team/app/blobs/uploads/`, ({ request }) =>
         request.headers.get('authorization') === `Bearer ${token}` ? new HttpResponse(null, { status: 202 }) : new HttpResponse(null, { status: 401 }),
       ),

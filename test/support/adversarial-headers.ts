@@ -25,7 +25,7 @@ const fill = (unit: string, bytes: number): string => unit.repeat(Math.ceil(byte
 export const adversarialHeaders: [string, (size: number) => string, (out: Outcome, h: string) => void][] = [
   [
     'escaped quotes, unterminated',
-    (n) => 'Bearer a="' + fill('\\"', n),
+    (n) => `Bearer a="${fill('\\"', n)}`,
     (out, h) => {
       expect(out).toBeInstanceOf(ChallengeParseError);
       expect((out as ChallengeParseError).position).toBe(h.length);
@@ -33,7 +33,7 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
   ],
   [
     'escaped quotes, terminated',
-    (n) => 'Bearer a="' + fill('\\"', n) + '"',
+    (n) => `Bearer a="${fill('\\"', n)}"`,
     (out, h) => {
       expect(out).toStrictEqual([{ scheme: 'bearer', params: { a: '"'.repeat((h.length - 11) / 2) } }]);
     },
@@ -48,7 +48,7 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
   ],
   [
     "'scope=x,' repeated (collected)",
-    (n) => 'Bearer ' + fill('scope=x,', n),
+    (n) => `Bearer ${fill('scope=x,', n)}`,
     (out, h) => {
       const count = (h.length - 7) / 8;
       expect(out).toStrictEqual([{ scheme: 'bearer', params: { scope: Array(count).fill('x').join(' ') } }]);
@@ -61,7 +61,7 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
   ],
   [
     'unterminated quote after many empty elements',
-    (n) => 'Basic realm="' + fill('a,', n),
+    (n) => `Basic realm="${fill('a,', n)}`,
     (out, h) => expect((out as ChallengeParseError).position).toBe(h.length),
   ],
   [
@@ -74,34 +74,34 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
   ],
   [
     'long whitespace before "=" (lookahead)',
-    (n) => 'Bearer realm' + ' '.repeat(n) + '="x"',
+    (n) => `Bearer realm${' '.repeat(n)}="x"`,
     (out) => expect(out).toStrictEqual([{ scheme: 'bearer', params: { realm: 'x' } }]),
   ],
   [
     'long token68 with padding',
-    (n) => 'Negotiate ' + 'A'.repeat(n / 2) + '='.repeat(n / 2),
+    (n) => `Negotiate ${'A'.repeat(n / 2)}${'='.repeat(n / 2)}`,
     (out, h) => expect(out).toStrictEqual([{ scheme: 'negotiate', params: {}, token68: h.slice(10) }]),
   ],
   [
     'long token68 run then "=x" (not a token68)',
-    (n) => 'Negotiate ' + 'A'.repeat(n) + '=x',
+    (n) => `Negotiate ${'A'.repeat(n)}=x`,
     (out, h) => {
       expect(out).toStrictEqual([{ scheme: 'negotiate', params: { ['a'.repeat(h.length - 12)]: 'x' } }]);
     },
   ],
   [
     'long URL-ish unquoted value ending in a bad character',
-    (n) => 'Bearer realm=' + fill('a/', n) + '\\',
+    (n) => `Bearer realm=${fill('a/', n)}\\`,
     (out, h) => expect((out as ChallengeParseError).position).toBe(h.length - 1),
   ],
   [
     'many obs-folds',
-    (n) => 'Basic' + fill('\r\n ', n) + 'realm="x"',
+    (n) => `Basic${fill('\r\n ', n)}realm="x"`,
     (out) => expect(out).toStrictEqual([{ scheme: 'basic', params: { realm: 'x' } }]),
   ],
   [
     'obs-folds inside a quoted string',
-    (n) => 'Basic realm="' + fill('a\r\n ', n) + '"',
+    (n) => `Basic realm="${fill('a\r\n ', n)}"`,
     (out, h) => expect(out).toStrictEqual([{ scheme: 'basic', params: { realm: 'a '.repeat((h.length - 14) / 4) } }]),
   ],
 ];

@@ -6,9 +6,9 @@ import { chainCredentials, dockerCredentials, podmanCredentials } from '../index
 import { UsageError } from './exit.ts';
 import type { Secrets } from './redact.ts';
 
-export const PASSWORD_ENV = 'OCI_AUTH_PASSWORD';
+const PASSWORD_ENV = 'OCI_AUTH_PASSWORD';
 
-export interface CredentialFlags {
+interface CredentialFlags {
   user: string | undefined;
   passwordStdin: boolean;
 }
@@ -21,7 +21,7 @@ export function loginCredentials(env: NodeJS.ProcessEnv, maxTimeMs?: number): Cr
 }
 
 /** docker login's rule: all of stdin, minus one trailing newline. */
-export function passwordFromStdin(text: string): string {
+function passwordFromStdin(text: string): string {
   return text.replace(/\n$/, '').replace(/\r$/, '');
 }
 

@@ -2,7 +2,7 @@
 
 import { CliError, EXIT } from './exit.ts';
 
-export interface Deadline {
+interface Deadline {
   signal: AbortSignal | undefined;
   /** The error to report: a timeout message once the deadline passed, else `error` itself. */
   explain(error: unknown): unknown;

@@ -1,7 +1,7 @@
 // --help texts. Keep in step with docs/cli.md.
 
 /** What `token` takes: the tag or digest is accepted and ignored (target.ts). */
-export const TOKEN_TARGET = 'REGISTRY[/REPOSITORY[:TAG][@DIGEST]]';
+const TOKEN_TARGET = 'REGISTRY[/REPOSITORY[:TAG][@DIGEST]]';
 
 const EXIT_3 = `  3  authentication failed: the token endpoint refused the credentials, a
      credential helper or credentials file failed, credentials would go over plain

@@ -11,13 +11,13 @@ import { write } from './io.ts';
 import { discard } from '../../http.ts';
 
 /** `HTTP/1.1 201 Created` and the headers, CRLF-separated, as curl -i writes them. */
-export function headBlock(response: Response): string {
+function headBlock(response: Response): string {
   const lines = [`HTTP/1.1 ${response.status} ${response.statusText}`.trimEnd()];
   for (const [name, value] of response.headers) lines.push(`${name}: ${value}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-export interface WriteOptions {
+interface WriteOptions {
   /** -i: the status line and headers first. */
   include: boolean;
   /** false for HEAD. */

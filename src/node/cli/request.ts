@@ -18,7 +18,7 @@ import { parseTargetUrl } from './target.ts';
  * Sent to manifest routes without an Accept header, so registries answer with any manifest kind as stored:
  * the operations' list, plus the (deprecated) OCI artifact manifest a raw fetch may still meet.
  */
-export const MANIFEST_ACCEPT = [...OCI_MANIFEST_ACCEPT, 'application/vnd.oci.artifact.manifest.v1+json'].join(', ');
+const MANIFEST_ACCEPT = [...OCI_MANIFEST_ACCEPT, 'application/vnd.oci.artifact.manifest.v1+json'].join(', ');
 
 function requestHeaders(args: RequestArgs, url: URL): Headers {
   const headers = new Headers();

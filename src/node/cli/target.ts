@@ -32,7 +32,7 @@ export function parseTargetUrl(text: string, plainHttp: boolean): URL {
   return url;
 }
 
-export interface RegistryTarget {
+interface RegistryTarget {
   /** `http(s)://host[:port]` */
   origin: string;
   /** `host[:port]` */

@@ -22,7 +22,7 @@ import { discard } from '../../http.ts';
 type TokenEvent = Extract<AuthEvent, { type: 'token' }>;
 
 /** What `--json` prints. */
-export interface TokenReport {
+interface TokenReport {
   token: string;
   registry: string;
   realm: string | null;
@@ -59,7 +59,7 @@ function decodeClaims(token: string): Record<string, unknown> | null {
 }
 
 
-export function tokenReport(token: string, registry: string, scopes: string[], event: TokenEvent | undefined, now: number): TokenReport {
+function tokenReport(token: string, registry: string, scopes: string[], event: TokenEvent | undefined, now: number): TokenReport {
   const claims = decodeClaims(token);
   const exp = typeof claims?.exp === 'number' ? claims.exp : undefined;
   const expiresIn = event ? event.expiresIn : exp !== undefined ? Math.max(0, Math.round(exp - now / 1000)) : null;
