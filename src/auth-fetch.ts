@@ -111,7 +111,8 @@ class AuthClient {
 
   constructor(options: AuthFetchOptions) {
     // An option set to undefined takes its default too.
-    const settings: Settings = (this.#options = { ...DEFAULTS, ...defined({ ...options }) } as Settings);
+    const settings = { ...DEFAULTS, ...defined({ ...options }) } as Settings;
+    this.#options = settings;
     this.fetch = settings.fetch;
     this.#discovery = new Discovery(settings.challenges ?? {}, (event) => this.#emit(event));
     this.#scopes = new ScopePlan(mergeScopes(settings.scopes));

@@ -9,7 +9,7 @@ import type { Credential, CredentialContext, CredentialProvider } from './types.
 export type CredentialsOption = Credential | CredentialProvider | undefined;
 
 /** A credential with the name its tokens are cached under (a hash, never the secret). */
-export interface IdentifiedCredential {
+interface IdentifiedCredential {
   credential?: Credential;
   identity: string;
 }
@@ -22,7 +22,7 @@ export interface Answer extends IdentifiedCredential {
 const EXPECTED = 'Expected { username, password }, { refreshToken, username? }, { accessToken }';
 
 /** Why a value is not a credential, naming the field (never a value); undefined when it is one. */
-export function credentialProblem(value: unknown): string | undefined {
+function credentialProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || !value) return `it is ${value === null ? 'null' : `a ${typeof value}`}, not an object`;
   const v = value as Record<string, unknown>;
   const bad = (name: string) =>
@@ -54,7 +54,7 @@ export function checkCredentialsOption(option: unknown): CredentialsOption {
 }
 
 /** Asks a provider; its failures become CredentialProviderError without its message (it may hold a secret). */
-export async function callProvider(provider: CredentialProvider, ctx: CredentialContext): Promise<Credential | undefined> {
+async function callProvider(provider: CredentialProvider, ctx: CredentialContext): Promise<Credential | undefined> {
   let value: unknown;
   try {
     value = await provider(ctx);
@@ -81,9 +81,9 @@ export async function callProvider(provider: CredentialProvider, ctx: Credential
 const identities = new WeakMap<Credential, Promise<string> | string>();
 
 /** A stable name for a credential in cache keys: a hash, never the secret. */
-export function credentialIdentity(credential: Credential | undefined): Promise<string> | string {
+function credentialIdentity(credential: Credential | undefined): Promise<string> | string {
   if (!credential) return 'anonymous';
-  let identity = identities.get(credential);
+  const identity = identities.get(credential);
   if (identity === undefined) {
     const c = credential as Partial<Record<'username' | 'password' | 'refreshToken' | 'accessToken', string>>;
     // The kind first, so that equal strings in different fields never name the same identity.
@@ -143,7 +143,8 @@ export class CredentialSource {
       // Only set while absent, so the entry is this call's own when it settles.
       const done = () => this.#asking.delete(key);
       own.then(done, done);
-      this.#asking.set(key, (pending = own));
+      this.#asking.set(key, own);
+      pending = own;
     }
     return pending;
   }

@@ -15,7 +15,7 @@ export interface RegistryAuth {
 }
 
 /** How a first contact went: what the registry asked for, and its answer when the request itself made contact. */
-export interface FirstContact {
+interface FirstContact {
   auth?: RegistryAuth;
   response?: Response;
 }

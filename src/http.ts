@@ -13,12 +13,12 @@ export const isBrowser: boolean =
   typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
   typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
 
-export const noop = () => {};
+const noop = () => {};
 
 /** Discard a body we will not read, so the connection can be reused. */
 export const discard = (response: Response) => response.body?.cancel().catch(noop);
 
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }

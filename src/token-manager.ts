@@ -9,14 +9,14 @@ import { requestToken } from './token-client.ts';
 import type { TokenClientOptions, TokenGrant, TokenRequest } from './token-client.ts';
 import type { CachedToken, GrantKind, TokenCache } from './types.ts';
 
-export interface TokenManagerOptions extends TokenClientOptions {
+interface TokenManagerOptions extends TokenClientOptions {
   cache?: TokenCache;
   /** Replace a token this long before it expires (capped at a quarter of its lifetime). */
   expiryMarginMs: number;
 }
 
 /** A token handed out for a request. */
-export interface IssuedToken extends CachedToken {
+interface IssuedToken extends CachedToken {
   /** Its cache key, to evict it if the registry rejects it. */
   key: string;
   source: 'fetched' | 'cache' | 'shared';
@@ -89,7 +89,8 @@ export class TokenManager {
       const own: Flight = { started: this.#options.now(), done: this.#fetch(need, base, key) };
       const done = () => this.#inFlight.get(key) === own && this.#inFlight.delete(key);
       own.done.then(done, done);
-      this.#inFlight.set(key, (flight = own));
+      this.#inFlight.set(key, own);
+      flight = own;
     }
     return { ...(await abortable(flight.done, need.signal)), key, source };
   }
