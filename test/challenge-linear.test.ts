@@ -2,8 +2,9 @@
 // that machine load cannot break it (the wall-clock ratio lives in bench/parse-scaling.ts). A file of its own:
 // replacing RegExp.prototype.exec sends every later regex of the process down V8's slow path.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adversarialHeaders, outcomeOf } from './support/adversarial-headers.ts';
+import { adversarialHeaders, megabyteHeaders, outcomeOf } from './support/adversarial-headers.ts';
 
 /**
  * The regex work of one parse: every call that reaches `RegExp.prototype.exec` (test, replace and match do too,
@@ -46,4 +47,30 @@ describe('parseChallenges: linear time, counted', () => {
       expect(twice.scanned).toBeLessThanOrEqual(4 * doubled.length);
     });
   }
+});
+
+describe('parseChallenges: bounded work on 1 MB adversarial inputs', () => {
+  // Every character is looked at a bounded number of times, where a scanner that backtracks or rescans looks at
+  // each of them thousands of times (and takes minutes on 1 MB).
+  for (const [name, input] of megabyteHeaders) {
+    it(name, () => {
+      const work = workOf(input);
+      expect(work.scanned).toBeLessThanOrEqual(4 * input.length + 64);
+      expect(work.calls).toBeLessThanOrEqual(input.length + 8);
+    });
+  }
+
+  it('random repeated units, 1 MB each (a typed outcome, and the same bound)', () => {
+    const significant = fc.constantFrom(...'Bearer Basic realm scope = , " \\ \t \r \n \r\n / : a Z 0 - . _ ~ +'.split(' '));
+    const unit = fc.array(significant, { minLength: 1, maxLength: 5 }).map((a) => a.join(''));
+    const prefix = fc.constantFrom('', 'Bearer ', 'Bearer realm="', 'Basic realm=', 'a=');
+    fc.assert(
+      fc.property(prefix, unit, (p, u) => {
+        const input = p + u.repeat(Math.ceil((2 ** 20 - p.length) / u.length));
+        const work = workOf(input);
+        expect(work.scanned).toBeLessThanOrEqual(4 * input.length + 64);
+      }),
+      { numRuns: 40 },
+    );
+  });
 });

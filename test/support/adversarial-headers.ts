@@ -1,6 +1,8 @@
 // Adversarial WWW-Authenticate values for the parser's linear-time promise (docs/challenges.md): each builder
 // makes a header of about `size` characters, and `check` asserts its exact outcome. Shared by
-// test/challenge.test.ts (outcomes at megabytes) and test/challenge-linear.test.ts (regex work counted).
+// test/challenge.test.ts (outcomes at megabytes) and test/challenge-linear.test.ts (regex work counted); and
+// `megabyteHeaders`, fixed 1 MB inputs, by test/hardening/challenge.property.test.ts (typed outcomes) and
+// test/challenge-linear.test.ts (regex work bounded by the input's length).
 
 import { expect } from 'vitest';
 import { parseChallenges } from '../../src/challenge.ts';
@@ -106,3 +108,28 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
   ],
 ];
 
+/** Builds a 1 MB input from a prefix and a repeated unit. */
+const MB = 1024 * 1024;
+const big = (prefix: string, unit: string, suffix = '') => prefix + unit.repeat(Math.ceil((MB - prefix.length) / unit.length)) + suffix;
+
+/** 1 MB inputs that trouble a backtracking scanner: a name and the header. */
+export const megabyteHeaders: Array<[string, string]> = [
+  ['commas', big('', ',')],
+  ['spaces', big('', ' ')],
+  ['one huge scheme', big('', 'a')],
+  ['a huge token68', big('Bearer ', 'a')],
+  ['token68 that fails at the very end', big('Bearer ', 'a', ' x')],
+  ['a long run of "=" after a token68', big('Bearer abc', '=', 'x')],
+  ['a=a=a=…', big('Bearer ', 'a=')],
+  ['unterminated quoted-string of escaped quotes', big('Bearer realm="', '\\"')],
+  ['escapes that need unescaping', big('Bearer realm="', '\\a', '"')],
+  ['many distinct params', Array.from({ length: 60_000 }, (_, i) => `p${i}="v"`).join(', ').replace(/^/, 'Bearer ')],
+  ['many repeated scope params', big('Bearer realm="r"', ', scope="repository:a:pull"')],
+  ['many empty challenges', big('', 'Basic, ')],
+  ['obs-fold runs', big('Bearer realm="r",', '\r\n ')],
+  ['obs-fold inside a quoted-string', big('Bearer realm="', '\r\n\t', '"')],
+  ['an unquoted URL realm', big('Bearer realm=https://', '/')],
+  ['scheme-less params', big('', 'realm="x",').replace(/,$/, '')],
+  ['bare CR at the end of a long value', big('Bearer realm="', 'x', '\r')],
+  ['alternating quote and backslash', big('Bearer realm="', '\\"\\\\')],
+];
