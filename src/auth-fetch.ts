@@ -5,6 +5,7 @@
 
 import { CredentialSource, checkCredentialsOption } from './credentials.ts';
 import type { Answer, CredentialsOption } from './credentials.ts';
+import { MemoryTokenCache } from './cache.ts';
 import { Discovery } from './discovery.ts';
 import type { RegistryAuth } from './discovery.ts';
 import { basicAuthorization } from './encoding.ts';
@@ -15,6 +16,7 @@ import { outgoing } from './request.ts';
 import type { Outgoing } from './request.ts';
 import { mergeScopes } from './scope.ts';
 import { ScopePlan } from './scope-plan.ts';
+import { createStore } from './store.ts';
 import type { RequestScopes } from './scope-plan.ts';
 import { TokenManager } from './token-manager.ts';
 import type { AuthEvent, AuthFetch, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
@@ -26,8 +28,13 @@ export interface AuthFetchOptions {
   credentialTtlMs?: number;
   /** The fetch underneath. Default: `globalThis.fetch` (looked up at call time). */
   fetch?: FetchLike;
-  /** Where tokens are kept. Default: a `MemoryTokenCache` (LRU, 1000 entries) per auth fetch. */
+  /**
+   * Where tokens, and what was learnt about registries, are kept. Default: a `MemoryTokenCache` (LRU, 1000 entries)
+   * per auth fetch.
+   */
   cache?: TokenCache;
+  /** A cache call that has not answered by then counts as a miss (a `cache-error` event). Default 1000 ms. */
+  cacheTimeoutMs?: number;
   /** Scopes to ask for on top of what each request needs (e.g. `repository:other:pull` for a mount). */
   scopes?: string[];
   /** OAuth2 `client_id` sent with POST grants. Default `oci-auth-fetch`. */
@@ -91,6 +98,7 @@ const DEFAULTS = {
   tokenTimeoutMs: 30_000,
   tokenRetries: 2,
   maxTokenResponseBytes: 2 ** 20,
+  cacheTimeoutMs: 1000,
   passwordGrant: false,
   now: Date.now,
   /** Looked up at call time, so that a fetch patched later is used. */
@@ -113,17 +121,22 @@ class AuthClient {
     // An option set to undefined takes its default too.
     const settings = { ...DEFAULTS, ...defined({ ...options }) } as Settings;
     this.#options = settings;
-    this.fetch = settings.fetch;
-    this.#discovery = new Discovery(settings.challenges ?? {}, (event) => this.#emit(event));
-    this.#scopes = new ScopePlan(mergeScopes(settings.scopes));
-    this.#credentials = new CredentialSource(checkCredentialsOption(settings.credentials), settings.now);
-    this.#tokens = new TokenManager(settings);
+    const { fetch, now } = settings;
+    const emit = (event: AuthEvent) => this.#emit(event);
+    const store = createStore(settings.cache ?? new MemoryTokenCache({ now }), emit, settings.cacheTimeoutMs);
+    const scopes = new ScopePlan(mergeScopes(settings.scopes));
+    this.fetch = fetch;
+    this.#scopes = scopes;
+    this.#discovery = new Discovery({ hints: settings.challenges ?? {}, fetch, emit, store, scopes });
+    this.#credentials = new CredentialSource(checkCredentialsOption(settings.credentials), now);
+    this.#tokens = new TokenManager({ ...settings, cache: store });
   }
 
   /** One request to its own registry, with what we know of it; a 401 is answered once, as that registry's. */
   async exchange(out: Outgoing, addressed: string): Promise<Response> {
+    const first = await this.#discovery.meet(out, (o) => this.#send(o));
+    // After meeting the registry: what it taught other processes (learnt actions) counts.
     const scopes = this.#scopes.for(out.url, out.method);
-    const first = await this.#discovery.meet(out, (o) => this.#send(o), this.fetch);
     let response = first.response;
     let sent: Sent | undefined;
     if (!response) {
@@ -143,7 +156,7 @@ class AuthClient {
     const learnt = this.#discovery.remember(url, challenge);
     const { service, error } = challenge.params;
     const challenged = mergeScopes(challenge.params.scope);
-    this.#scopes.learn(url, method, scopes.inferred, challenged);
+    if (this.#scopes.learn(url, method, scopes.inferred, challenged)) this.#discovery.persist(url);
     const realm = learnt?.realm && displayUrl(learnt.realm);
     this.#emit({ type: 'challenge', registry: url.host, scheme: challenge.scheme, realm, service, scopes: challenged, error });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
@@ -195,20 +208,30 @@ class AuthClient {
     scopes: string[],
     known: Partial<Answer> | undefined,
     retryOf: Sent | undefined,
-  ): Promise<Sent> {
-    const { realm, service } = auth;
-    const secretsAllowed = maySendSecret(realm, url, this.#insecure(url.host));
-    const need = { realm, service, scopes, rejected: retryOf?.token, signal: init.signal, secretsAllowed };
+  ): Promise<Sent | undefined> {
+    const needOf = ({ realm, service }: RegistryAuth) => {
+      const secretsAllowed = maySendSecret(realm!, url, this.#insecure(url.host));
+      return { realm: realm!, service, scopes, rejected: retryOf?.token, signal: init.signal, secretsAllowed };
+    };
+    let need = needOf(auth);
     try {
       let issued = known?.identity === undefined ? undefined : await this.#tokens.cached({ ...need, identity: known.identity });
       if (!issued) {
         const { credential, identity } = await this.#resolve(auth, addressed, url, scopes);
-        if (isAccessToken(credential)) return this.#direct(url, credential)!;
-        issued = await this.#tokens.get({ ...need, identity, credential });
+        if (isAccessToken(credential)) return this.#direct(url, credential);
+        // A realm on another origin that only the cache named gets no credential before the registry names it;
+        // then the credential in hand goes there (or as Basic): the provider is not asked twice.
+        if (auth.stored && credential && !(issued = await this.#tokens.cached({ ...need, identity }))) {
+          const named = await this.#discovery.verify(url, init.signal);
+          if (!named?.realm) return named && this.#direct(url, credential);
+          need = needOf(named);
+        }
+        issued ??= await this.#tokens.get({ ...need, identity, credential });
       }
       if (this.#options.onEvent) {
         const expiresIn = Math.max(0, Math.round((issued.expiresAt - this.#options.now()) / 1000));
         const { source, grant } = issued;
+        const { realm, service } = need;
         this.#emit({ type: 'token', source, registry: url.host, realm: displayUrl(realm), service, scopes: [...scopes], grant, expiresIn });
       }
       return { header: `Bearer ${issued.token}`, key: issued.key, token: issued.token };

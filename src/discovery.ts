@@ -1,17 +1,33 @@
-// What each registry asked for (a token realm, or Basic), learnt from its challenges or configured, and the one
-// first contact that concurrent requests to a registry not met yet share.
+// What each registry asked for (a token realm, or Basic), learnt from its challenges, configured, or read from the
+// token cache (where it is kept for other processes), and the one first contact that concurrent requests to a
+// registry not met yet share.
 
 import { parseChallenges, selectChallenge } from './challenge.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
 import { abortable, defined, discard, isBrowser } from './http.ts';
 import type { FetchLike } from './http.ts';
 import type { Outgoing } from './request.ts';
+import type { ScopePlan } from './scope-plan.ts';
+import type { Store } from './store.ts';
 import type { AuthEvent, Challenge } from './types.ts';
 
 /** What a registry asked for the first time we met it: a token realm, or Basic when `realm` is absent. */
 export interface RegistryAuth {
   realm?: URL;
   service?: string;
+  /** Read from the cache, with a realm on another origin: it gets no credential until the registry names it. */
+  stored?: boolean;
+}
+
+/** What a Discovery works with. */
+interface Parts {
+  /** The `challenges` option: a registry named there is taken as configured. */
+  hints: Record<string, string>;
+  fetch: FetchLike;
+  emit: (event: AuthEvent) => void;
+  store: Store;
+  /** Where learnt actions live: kept in the cache with the registry's auth. */
+  scopes: ScopePlan;
 }
 
 /** How a first contact went: what the registry asked for, and its answer when the request itself made contact. */
@@ -25,21 +41,22 @@ export class Discovery {
   readonly #known = new Map<string, RegistryAuth>();
   /** Registries whose first request is in flight: others wait for what it learns (true: the registry answered). */
   readonly #meeting = new Map<string, Promise<boolean>>();
-  readonly #hints: Record<string, string>;
-  readonly #emit: (event: AuthEvent) => void;
+  /** Registries whose record in the cache is read (once per process, shared by concurrent first requests). */
+  readonly #recalled = new Map<string, Promise<RegistryAuth | undefined>>();
+  readonly #parts: Parts;
 
-  constructor(hints: Record<string, string>, emit: (event: AuthEvent) => void) {
-    this.#hints = hints;
-    this.#emit = emit;
+  constructor(parts: Parts) {
+    this.#parts = parts;
   }
 
   /**
-   * What a registry asks for: known, configured, or learnt by a first contact (shared with concurrent requests). A
-   * request whose body can be sent twice is itself the first contact (`send`); a stream waits for a GET /v2/ probe.
+   * What a registry asks for: known, configured, in the cache, or learnt by a first contact (shared with concurrent
+   * requests). A request whose body can be sent twice is itself the first contact (`send`); a stream waits for a
+   * GET /v2/ probe.
    */
-  async meet(out: Outgoing, send: (out: Outgoing) => Promise<Response>, fetchImpl: FetchLike): Promise<FirstContact> {
+  async meet(out: Outgoing, send: (out: Outgoing) => Promise<Response>): Promise<FirstContact> {
     const { url, init } = out;
-    const auth = this.#known.get(url.origin) ?? this.#configured(url);
+    const auth = this.#known.get(url.origin) ?? (this.#hint(url.host) ? this.#configured(url) : await this.#recall(url));
     if (auth) return { auth };
     const meeting = this.#meeting.get(url.origin);
     if (meeting) {
@@ -51,7 +68,7 @@ export class Discovery {
     }
     let response: Response | undefined;
     const learnt = await this.#share(url.origin, async () => {
-      if (!out.replayable) return this.#probe(url, init.signal, fetchImpl);
+      if (!out.replayable) return this.#probe(url, init.signal);
       response = await send(out);
       return this.#learnFrom(response, url);
     });
@@ -72,12 +89,17 @@ export class Discovery {
     return undefined;
   }
 
-  /** Learn a registry's auth from a challenge (remembered for later requests); returns it. */
-  remember(url: URL, { scheme, params }: Challenge): RegistryAuth | undefined {
+  /**
+   * Learn a registry's auth from a challenge (remembered for later requests, and in the cache unless it came from
+   * there); returns it.
+   */
+  remember(url: URL, { scheme, params }: Challenge, stored?: boolean): RegistryAuth | undefined {
+    const known = this.#known.get(url.origin);
     if (scheme === 'basic') {
       // Harbor answers a token with too little scope by a Basic challenge: answer it, but a registry
       // known to use tokens stays a token registry.
-      if (!this.#known.get(url.origin)?.realm) this.#known.set(url.origin, {});
+      if (!known?.realm) this.#known.set(url.origin, {});
+      if (!known && !stored) this.persist(url);
       return {};
     }
     if (scheme !== 'bearer' || !params.realm) return undefined;
@@ -90,14 +112,52 @@ export class Discovery {
     if (!/^https?:$/.test(realm.protocol)) {
       throw new InsecureRealmError(`The registry ${url.host} named a realm that is not http(s).`, displayUrl(realm));
     }
-    const auth = { realm, service: params.service };
+    const auth = { realm, service: params.service, stored: stored && realm.origin !== url.origin };
     this.#known.set(url.origin, auth);
+    if (!stored && (known?.realm?.href !== realm.href || known.service !== auth.service)) this.persist(url);
     return auth;
+  }
+
+  /** Keep what is known of a registry (its auth and learnt actions) in the cache, for other processes. */
+  persist({ origin, host }: URL): void {
+    const known = this.#known.get(origin);
+    if (!known) return;
+    const { realm, service } = known;
+    const actions = this.#parts.scopes.actionsOf(host);
+    void this.#parts.store.learnt(origin, { scheme: realm ? 'bearer' : 'basic', realm: realm?.href, service, actions });
+  }
+
+  /**
+   * A realm on another origin that only the cache named gets no credential: the registry names its realm first
+   * (GET /v2/, shared with concurrent callers).
+   */
+  verify(url: URL, signal: AbortSignal | null | undefined): Promise<RegistryAuth | undefined> {
+    this.#known.delete(url.origin);
+    return this.#share(url.origin, () => this.#probe(url, signal));
   }
 
   /** The configured challenge for a registry (own keys only: a host may be called `constructor`). */
   #hint(host: string): string | undefined {
-    return Object.hasOwn(this.#hints, host) ? this.#hints[host] : undefined;
+    const { hints } = this.#parts;
+    return Object.hasOwn(hints, host) ? hints[host] : undefined;
+  }
+
+  /** What the cache says of a registry, taken as its challenge; a record that is not one is no record. */
+  #recall(url: URL): Promise<RegistryAuth | undefined> {
+    let reading = this.#recalled.get(url.origin);
+    if (!reading) {
+      reading = this.#parts.store
+        .registry(url.origin)
+        .then((record) => {
+          if (this.#known.has(url.origin)) return this.#known.get(url.origin);
+          this.#parts.scopes.adopt(url.host, record?.actions);
+          return this.remember(url, { scheme: String(record?.scheme), params: { ...record } as Challenge['params'] }, true);
+        })
+        // A realm that is not an http(s) URL is no realm.
+        .catch(() => undefined);
+      this.#recalled.set(url.origin, reading);
+    }
+    return reading;
   }
 
   #configured(url: URL): RegistryAuth | undefined {
@@ -113,13 +173,13 @@ export class Discovery {
   }
 
   /** One GET /v2/ to learn a registry's auth before a body that cannot be sent twice. */
-  async #probe(url: URL, signal: AbortSignal | null | undefined, fetchImpl: FetchLike): Promise<RegistryAuth | undefined> {
+  async #probe(url: URL, signal: AbortSignal | null | undefined): Promise<RegistryAuth | undefined> {
     const v2 = url.pathname.indexOf('/v2/');
     const base = url.origin + (v2 < 0 ? '/v2/' : url.pathname.slice(0, v2 + 4));
-    const response = await fetchImpl(new URL(base), defined({ method: 'GET', signal }));
+    const response = await this.#parts.fetch(new URL(base), defined({ method: 'GET', signal }));
     await discard(response);
     const auth = this.#learnFrom(response, url);
-    this.#emit({ type: 'discovery', registry: url.host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
+    this.#parts.emit({ type: 'discovery', registry: url.host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
     return auth;
   }
 

@@ -36,9 +36,10 @@ export class ScopePlan {
     return scopes;
   }
 
-  /** Remember actions a challenge asked on a repository beyond those the request implied. */
-  learn(url: URL, method: string, inferred: string[], challenged: string[]): void {
+  /** Remember actions a challenge asked on a repository beyond those the request implied; true when new. */
+  learn(url: URL, method: string, inferred: string[], challenged: string[]): boolean {
     const key = `${url.host} ${method}`;
+    let learnt = false;
     for (const text of challenged) {
       const asked = widenable(text, url);
       const implied = asked && inferred.map((t) => widenable(t, url)).find((s) => s?.name === asked.name);
@@ -49,7 +50,27 @@ export class ScopePlan {
       this.#learned.set(key, new Set([...known, ...missing]));
       // Requests planned before now asked too little.
       this.#memo.clear();
+      learnt = true;
     }
+    return learnt;
+  }
+
+  /** What was learnt about a registry, per method: plain JSON, for the token cache. */
+  actionsOf(registry: string): Record<string, string[]> {
+    // fromEntries: a method named __proto__ stays a property of its own.
+    return Object.fromEntries(
+      [...this.#learned].flatMap(([key, extra]) => (key.startsWith(`${registry} `) ? [[key.slice(registry.length + 1), [...extra]]] : [])),
+    );
+  }
+
+  /** Take what another process learnt (read from the token cache); anything that is not an action is ignored. */
+  adopt(registry: string, actions: unknown): void {
+    for (const [method, list] of Object.entries(actions ?? {})) {
+      const key = `${registry} ${method}`;
+      const valid = Array.isArray(list) ? list.filter((a) => typeof a === 'string' && /^[\w*-]+$/.test(a)) : [];
+      if (valid.length > 0) this.#learned.set(key, new Set([...(this.#learned.get(key) ?? []), ...valid]));
+    }
+    this.#memo.clear();
   }
 
   /** The request's inferred scopes with what this registry demanded before for the same method. */

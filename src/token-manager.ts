@@ -1,16 +1,24 @@
 // Tokens per (realm, service, credential, scope set): cache lookups, covering grants, one fetch per key, and
 // tokens the registry rejected kept out of use.
 
-import { MemoryTokenCache, touch } from './cache.ts';
+import { touch } from './cache.ts';
 import { TokenRequestError } from './errors.ts';
 import { abortable } from './http.ts';
 import { scopesCover } from './scope.ts';
 import { requestToken } from './token-client.ts';
 import type { TokenClientOptions, TokenGrant, TokenRequest } from './token-client.ts';
-import type { CachedToken, GrantKind, TokenCache } from './types.ts';
+import type { CachedToken, GrantKind } from './types.ts';
+
+/** Where the manager keeps tokens: the auth fetch gives it its store (store.ts), which checks what it reads back. */
+export interface TokenStore {
+  get(key: string): CachedToken | undefined | Promise<CachedToken | undefined>;
+  /** `ttlMs`: the token's remaining life (until `expiresAt`; the margin is the manager's business). */
+  set(key: string, value: CachedToken, ttlMs: number): unknown;
+  delete(key: string): unknown;
+}
 
 interface TokenManagerOptions extends TokenClientOptions {
-  cache?: TokenCache;
+  cache: TokenStore;
   /** Replace a token this long before it expires (capped at a quarter of its lifetime). */
   expiryMarginMs: number;
 }
@@ -45,7 +53,7 @@ function keysOf(need: TokenRequest) {
 
 export class TokenManager {
   readonly #options: TokenManagerOptions;
-  readonly #cache: TokenCache;
+  readonly #cache: TokenStore;
   readonly #inFlight = new Map<string, Flight>();
   /** realm+service+identity+resource -> keys of the (up to 4) newest tokens whose grant names that resource. */
   readonly #coverIndex = new Map<string, string[]>();
@@ -58,7 +66,7 @@ export class TokenManager {
 
   constructor(options: TokenManagerOptions) {
     this.#options = options;
-    this.#cache = options.cache ?? new MemoryTokenCache();
+    this.#cache = options.cache;
   }
 
   /** A cached token for the need: its exact scope set, or another grant that covers it (a push token serves a pull). */
@@ -124,7 +132,7 @@ export class TokenManager {
     if (refreshToken !== undefined) this.#refreshTokens.set(base, refreshToken);
     // A slower fetch that started earlier must not replace a newer token.
     const current = await this.#cache.get(key);
-    if (!current || current.obtainedAt <= obtainedAt) await this.#cache.set(key, { token, expiresAt, obtainedAt, scopes });
+    if (!current || current.obtainedAt <= obtainedAt) await this.#cache.set(key, { token, expiresAt, obtainedAt, scopes }, expiresAt - this.#options.now());
     for (const scope of scopes) {
       const indexKey = `${base}\n${resourceOf(scope)}`;
       const keys = [key, ...(this.#coverIndex.get(indexKey) ?? []).filter((k) => k !== key)].slice(0, 4);
