@@ -7,10 +7,12 @@ import { basicAuthorization } from './encoding.ts';
 import { displayUrl, InsecureRealmError, OciAuthError } from './errors.ts';
 import { discard, follow, isBrowser, maySendSecret } from './http.ts';
 import type { FetchLike } from './http.ts';
+import { MemoryTokenCache } from './cache.ts';
 import { LearnedActions } from './learned-actions.ts';
 import { outgoing } from './request.ts';
 import type { Outgoing } from './request.ts';
 import { mergeScopes, scopesForRequest } from './scope.ts';
+import { createStore } from './store.ts';
 import { abortable, createTokenManager, touch } from './token-manager.ts';
 import type { IdentifiedCredential } from './token-manager.ts';
 import type { AuthEvent, AuthFetch, Challenge, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
@@ -22,8 +24,10 @@ export interface AuthFetchOptions {
   credentialTtlMs?: number;
   /** The fetch underneath. Default: `globalThis.fetch` (looked up at call time). */
   fetch?: FetchLike;
-  /** Where tokens are kept. Default: a `MemoryTokenCache` (LRU, 1000 entries) per auth fetch. */
+  /** Where tokens, and what was learnt about registries, are kept. Default: a `MemoryTokenCache` (LRU, 1000 entries) per auth fetch. */
   cache?: TokenCache;
+  /** A cache call that has not answered by then counts as a miss (a `cache-error` event). Default 1000 ms. */
+  cacheTimeoutMs?: number;
   /** Scopes to ask for on top of what each request needs (e.g. `repository:other:pull` for a mount). */
   scopes?: string[];
   /** OAuth2 `client_id` sent with POST grants. Default `oci-auth-fetch`. */
@@ -57,6 +61,8 @@ export interface AuthFetchOptions {
 interface HostAuth {
   realm?: URL;
   service?: string;
+  /** Read from the cache, with a realm on another origin: it gets no credential until the registry names it. */
+  stored?: boolean;
 }
 
 /** What a request carried. */
@@ -83,8 +89,9 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   const credentialTtlMs = options.credentialTtlMs ?? 300_000;
   const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const extraScopes = mergeScopes(options.scopes);
+  const store = createStore(options.cache ?? new MemoryTokenCache({ now }), (event) => emit(event), options.cacheTimeoutMs ?? 1000);
   const tokens = createTokenManager({
-    cache: options.cache,
+    cache: store,
     fetch: fetchImpl,
     clientId: options.clientId ?? 'oci-auth-fetch',
     expiryMarginMs: options.expiryMarginMs ?? 10_000,
@@ -99,6 +106,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   /** Hosts whose first request is in flight: others wait for what it learns (true: the host answered). */
   const discoveries = new Map<string, Promise<boolean>>();
   const learned = new LearnedActions();
+  /** Origins whose record was read from the cache: once per origin, shared by concurrent first requests. */
+  const recalled = new Map<string, Promise<void>>();
   /** Scopes per request shape: parsing and merging them is most of the warm path's own cost. */
   const scopeMemo = new Map<string, { inferred: string[]; needed: string[] }>();
   /** A provider's latest answer per host, and its calls in flight per host and scope set. */
@@ -169,13 +178,39 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     return pending;
   }
 
-  /** Learn a host's auth from a challenge (remembered for later requests); returns it. */
-  function remember(base: URL, { scheme, params }: Challenge): HostAuth | undefined {
+  /** Keeps what is known of a registry in the cache, for other processes (and this one, later). */
+  const persist = ({ origin, host }: URL) => {
+    const { realm, service } = registries.get(origin)!;
+    void store.learnt(origin, { scheme: realm ? 'bearer' : 'basic', realm: realm?.href, service, actions: learned.of(host) });
+  };
+
+  /** What the cache knows of a host, read once per process and taken as its challenge; a bad record is no record. */
+  const recall = (url: URL) => {
+    let reading = recalled.get(url.origin);
+    if (!reading) {
+      reading = store.registry(url.origin).then((record) => {
+        if (registries.has(url.origin)) return;
+        learned.add(url.host, record?.actions);
+        remember(url, { scheme: String(record?.scheme), params: { ...record } as Challenge['params'] }, true);
+      });
+      // A realm that is not an http(s) URL is no realm.
+      recalled.set(url.origin, (reading = reading.catch(() => {})));
+    }
+    return reading;
+  };
+
+  /**
+   * Learn a host's auth from a challenge (remembered for later requests, and in the cache unless it came from
+   * there); returns it.
+   */
+  function remember(base: URL, { scheme, params }: Challenge, stored?: boolean): HostAuth | undefined {
     const host = base.host;
+    const known = registries.get(base.origin);
     if (scheme === 'basic') {
       // Harbor answers a token with too little scope by a Basic challenge: answer it, but a registry
       // known to use tokens stays a token registry.
-      if (!registries.get(base.origin)?.realm) registries.set(base.origin, {});
+      if (!known?.realm) registries.set(base.origin, {});
+      if (!known && !stored) persist(base);
       return {};
     }
     if (scheme !== 'bearer' || !params.realm) return undefined;
@@ -188,8 +223,9 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     if (!/^https?:$/.test(realm.protocol)) {
       throw new InsecureRealmError(`The registry ${host} named a realm that is not http(s).`, displayUrl(realm));
     }
-    const auth = { realm, service: params.service };
+    const auth = { realm, service: params.service, stored: stored && realm.origin !== base.origin };
     registries.set(base.origin, auth);
+    if (!stored && (known?.realm?.href !== realm.href || known.service !== auth.service)) persist(base);
     return auth;
   }
 
@@ -212,7 +248,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
    * the request carried when the host answered 401.
    */
   async function authorize(
-    { realm, service }: HostAuth,
+    { realm, service, stored }: HostAuth,
     addressed: string,
     url: URL,
     scopes: string[],
@@ -248,7 +284,13 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       if (!issued) {
         const { credential, identity: fresh } = await resolve(url, addressed, ctx);
         if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
-        issued = await tokens.get({ ...need, identity: fresh, credential });
+        // A realm on another origin that only the cache named gets no credential: the registry names its realm first.
+        if (stored && credential && !(issued = await tokens.cached({ ...need, identity: fresh }))) {
+          registries.delete(url.origin);
+          const named = await shareDiscovery(url.origin, () => probe(url, signal));
+          return named && authorize(named, addressed, url, scopes, retryOf, signal);
+        }
+        issued ??= await tokens.get({ ...need, identity: fresh, credential });
       }
       if (onEvent) {
         emit({
@@ -317,6 +359,7 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   async function exchange(out: Outgoing, addressed: string): Promise<Response> {
     const { host, origin } = out.url;
     const signal = out.init.signal;
+    if (!registries.has(origin)) await recall(out.url);
     const { inferred, needed } = scopesFor(host, out.url, out.method);
 
     let auth = registries.get(origin);
@@ -354,7 +397,10 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
     const learnt = remember(out.url, challenge);
     const { service, error } = challenge.params;
     const challengeScopes = mergeScopes(challenge.params.scope);
-    if (learned.learn(host, out.url, out.method, inferred, challengeScopes)) scopeMemo.clear();
+    if (learned.learn(host, out.url, out.method, inferred, challengeScopes)) {
+      scopeMemo.clear();
+      persist(out.url);
+    }
     emit({
       type: 'challenge',
       registry: host,

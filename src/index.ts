@@ -33,5 +33,6 @@ export type {
   GrantKind,
   PasswordCredential,
   RefreshTokenCredential,
+  RegistryRecord,
   TokenCache,
 } from './types.ts';

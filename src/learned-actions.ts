@@ -33,6 +33,21 @@ export class LearnedActions {
     }
     return changed;
   }
+
+  /** What was learnt about a registry, per method: plain JSON, for the token cache. */
+  of(registry: string): Record<string, string[]> {
+    const actions: Record<string, string[]> = {};
+    for (const [key, extra] of this.#extra) if (key.startsWith(`${registry} `)) actions[key.slice(registry.length + 1)] = [...extra];
+    return actions;
+  }
+
+  /** Take what another process learnt (read from the token cache); anything that is not an action is ignored. */
+  add(registry: string, actions: unknown): void {
+    for (const [method, list] of Object.entries(actions ?? {})) {
+      const key = `${registry} ${method}`;
+      if (Array.isArray(list)) this.#extra.set(key, new Set([...(this.#extra.get(key) ?? []), ...list.filter((a) => typeof a === 'string' && /^[\w*-]+$/.test(a))]));
+    }
+  }
 }
 
 /**

@@ -6,10 +6,18 @@ import { TokenRequestError } from './errors.ts';
 import { scopesCover } from './scope.ts';
 import { requestToken } from './token-client.ts';
 import type { TokenClientOptions, TokenGrant, TokenRequest } from './token-client.ts';
-import type { CachedToken, Credential, GrantKind, TokenCache } from './types.ts';
+import type { CachedToken, Credential, GrantKind } from './types.ts';
+
+/** Where the manager keeps tokens: the auth fetch gives it its store (store.ts), which checks what it reads back. */
+export interface TokenStore {
+  get(key: string): CachedToken | undefined | Promise<CachedToken | undefined>;
+  /** `ttlMs`: the token's remaining life (until `expiresAt`; the margin is the manager's business). */
+  set(key: string, value: CachedToken, ttlMs: number): unknown;
+  delete(key: string): unknown;
+}
 
 export interface TokenManagerOptions extends TokenClientOptions {
-  cache?: TokenCache;
+  cache?: TokenStore;
   /** Replace a token this long before it expires (capped at a quarter of its lifetime). */
   expiryMarginMs: number;
 }
@@ -105,7 +113,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     const cached: CachedToken = { token, expiresAt, obtainedAt, scopes };
     // A slower fetch that started earlier must not replace a newer token.
     const current = await cache.get(key);
-    if (!current || current.obtainedAt <= obtainedAt) await cache.set(key, cached);
+    if (!current || current.obtainedAt <= obtainedAt) await cache.set(key, cached, expiresAt - options.now());
     for (const scope of scopes) {
       const indexKey = `${base}\n${resourceOf(scope)}`;
       touch(coverIndex, indexKey, [key, ...(coverIndex.get(indexKey) ?? []).filter((k) => k !== key)].slice(0, 4), MAX_INDEX_ENTRIES);

@@ -56,14 +56,28 @@ export interface CachedToken {
   scopes: string[];
 }
 
+/** What was learnt about a registry, kept in the {@link TokenCache} under `registry\n<origin>`. No secret. */
+export interface RegistryRecord {
+  /** `bearer`: tokens come from `realm`; `basic`: the credential goes to the registry itself. */
+  scheme: 'bearer' | 'basic';
+  realm?: string;
+  service?: string;
+  /** Actions the registry demanded beyond what a route implies, per method (django-oci's `push` for pulls). */
+  actions?: Record<string, string[]>;
+}
+
 /**
- * Where tokens live between requests. Keys never contain secrets (the credential part is a hash).
- * Implementations may be synchronous or asynchronous.
+ * Where tokens, and what was learnt about registries, live between requests: plain JSON values under keys that
+ * never contain a secret (the credential part is a hash). Sync or async; a `Keyv` instance is one as it is.
+ * Return values other than `get`'s are ignored; a method that throws or rejects counts as a miss (a `cache-error`
+ * event).
  */
 export interface TokenCache {
-  get(key: string): CachedToken | undefined | Promise<CachedToken | undefined>;
-  set(key: string, value: CachedToken): void | Promise<void>;
-  delete(key: string): void | Promise<void>;
+  /** The value stored under `key`, or undefined (anything that is not a value this package stored counts as none). */
+  get(key: string): unknown;
+  /** Keep `value` for `ttlMs` milliseconds (a positive integer: for a token, until it expires), then forget it. */
+  set(key: string, value: CachedToken | RegistryRecord, ttlMs: number): unknown;
+  delete(key: string): unknown;
 }
 
 /** How the token was obtained, as reported in events (never the secret itself). */
@@ -109,6 +123,13 @@ export type AuthEvent =
   | {
       type: 'error';
       registry: string;
+      error: Error;
+    }
+  | {
+      /** The token cache threw, rejected or did not answer in time: the request goes on as on a miss. */
+      type: 'cache-error';
+      operation: 'get' | 'set' | 'delete';
+      /** What the cache threw (its own error), or a timeout. */
       error: Error;
     };
 
