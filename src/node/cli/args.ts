@@ -12,6 +12,7 @@ const commonOptions = {
   scope: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   'max-time': { type: 'string', short: 'm' },
+  'no-cache': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,6 +43,8 @@ interface CommonArgs {
   scopes: string[];
   /** --max-time in milliseconds. */
   maxTimeMs: number | undefined;
+  /** False with --no-cache: no token cache file. */
+  cache: boolean;
 }
 
 export interface RequestArgs extends CommonArgs {
@@ -128,6 +131,7 @@ function commonArgs(values: {
   'plain-http'?: boolean;
   scope?: string[];
   'max-time'?: string;
+  'no-cache'?: boolean;
 }): CommonArgs {
   return {
     help: values.help === true,
@@ -137,6 +141,7 @@ function commonArgs(values: {
     plainHttp: values['plain-http'] === true,
     scopes: scopesOf(values.scope),
     maxTimeMs: maxTimeOf(values['max-time']),
+    cache: values['no-cache'] !== true,
   };
 }
 

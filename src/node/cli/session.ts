@@ -1,7 +1,10 @@
 // What both commands share: the credentials, the traced fetch underneath, and the auth fetch itself.
 
+import { join } from 'node:path';
 import { createAuthFetch } from '../../index.ts';
-import type { AuthEvent, AuthFetch, CredentialProvider, PasswordCredential } from '../../index.ts';
+import type { AuthEvent, AuthFetch, CredentialProvider, PasswordCredential, TokenCache } from '../../index.ts';
+import { FileTokenCache } from '../file-cache.ts';
+import { cacheDirectory } from '../paths.ts';
 import { loginCredentials, userCredential } from './credentials.ts';
 import type { Io } from './io.ts';
 import type { Secrets } from './redact.ts';
@@ -16,6 +19,8 @@ export interface SessionFlags {
   scopes: string[];
   /** --max-time: no token request or credential helper may outlive it either. */
   maxTimeMs: number | undefined;
+  /** False with --no-cache. */
+  cache: boolean;
 }
 
 export interface SessionOptions {
@@ -41,6 +46,15 @@ export function traceLog(io: Io, secrets: Secrets, verbose: boolean): TraceLog {
   };
 }
 
+/** Set to anything but the empty string, the cache file is not used (as with --no-cache). */
+export const NO_CACHE_ENV = 'OCI_AUTH_FETCH_NO_CACHE';
+
+/** The file that keeps tokens and what registries taught between runs; undefined with --no-cache or no cache folder. */
+export function cacheFile(env: NodeJS.ProcessEnv, enabled: boolean): string | undefined {
+  const folder = enabled && !env[NO_CACHE_ENV] ? cacheDirectory(env) : undefined;
+  return folder === undefined ? undefined : join(folder, 'oci-auth-fetch', 'tokens.json');
+}
+
 export async function createSession(flags: SessionFlags, io: Io, secrets: Secrets, options: SessionOptions): Promise<Session> {
   const log = traceLog(io, secrets, flags.verbose);
   const readText = async () => (await options.readStdin()).toString('utf8');
@@ -48,8 +62,11 @@ export async function createSession(flags: SessionFlags, io: Io, secrets: Secret
   const credentials: PasswordCredential | CredentialProvider = user ?? loginCredentials(io.env, flags.maxTimeMs);
   const network: FetchLike = (input, init) => globalThis.fetch(input, init);
   const traced = tracingFetch(network, log, secrets);
+  const file = cacheFile(io.env, flags.cache);
+  const cache: TokenCache | undefined = file === undefined ? undefined : new FileTokenCache(file);
   const authFetch = createAuthFetch({
     credentials,
+    ...(cache ? { cache } : {}),
     scopes: flags.scopes,
     fetch: options.wrapFetch ? options.wrapFetch(traced) : traced,
     onEvent: (event) => {
