@@ -181,9 +181,8 @@ describe('four processes sharing Keyv + Redis', () => {
     // Before the stop: the shared token, 1 request.
     expect(before).toEqual({ total: 1, registry: 1, token: 0, unauthorized: 0 });
     expect(result.statuses).toEqual([200, 200, 200]);
-    // After it: the registry is known in this process; each repository's token is fetched (the cache answers
-    // nothing), the second pull of team/app reuses nothing from a dead store but the token the process fetched
-    // could not be kept either: it is fetched again.
+    // After it: the registry is known in this process's memory (no 401), but tokens live in the store only, which
+    // answers nothing: each pull fetches its token, and cannot keep it.
     expect(lines()).toEqual([
       'token GET /token 200',
       'registry GET /v2/team/app/manifests/latest 200',
