@@ -284,11 +284,15 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
       if (!issued) {
         const { credential, identity: fresh } = await resolve(url, addressed, ctx);
         if (isAccessToken(credential)) return { header: `Bearer ${credential.accessToken}`, direct: true };
-        // A realm on another origin that only the cache named gets no credential: the registry names its realm first.
+        // A realm on another origin that only the cache named gets no credential: the registry names its realm first
+        // (and the credential already in hand goes there, or as Basic: the provider is not asked twice).
         if (stored && credential && !(issued = await tokens.cached({ ...need, identity: fresh }))) {
           registries.delete(url.origin);
           const named = await shareDiscovery(url.origin, () => probe(url, signal));
-          return named && authorize(named, addressed, url, scopes, retryOf, signal);
+          if (!named?.realm) return named && authorize(named, addressed, url, scopes, retryOf, signal);
+          realm = named.realm;
+          service = named.service;
+          Object.assign(need, { realm, service, secretsAllowed: maySendSecret(realm, url, allowInsecure(host)) });
         }
         issued ??= await tokens.get({ ...need, identity: fresh, credential });
       }

@@ -12,15 +12,10 @@ import type { ReferenceRegistry, ReferenceRegistryOptions } from '../../referenc
 import { createAuthFetch, MemoryTokenCache } from '../../src/index.ts';
 import type { AuthEvent, CachedToken, RegistryRecord, TokenCache } from '../../src/index.ts';
 import { Observed } from '../support/secrets.ts';
+import { pushManifests } from '../support/seed.ts';
 
 const PASSWORD = 'shared-cache-secret-pw';
 const alice = { username: 'alice', password: PASSWORD };
-const MANIFEST = JSON.stringify({
-  schemaVersion: 2,
-  mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(new TextEncoder().encode('{}')), size: 2 },
-  layers: [],
-});
 
 let registry: ReferenceRegistry | undefined;
 let other: Server | undefined;
@@ -34,15 +29,7 @@ afterEach(async () => {
 
 async function start(options: ReferenceRegistryOptions = {}): Promise<ReferenceRegistry> {
   registry = await startReferenceRegistry({ users: { alice: PASSWORD }, ...options });
-  const push = createAuthFetch({ credentials: alice });
-  for (const repository of ['team/app', 'team/lib', 'team/new']) {
-    const put = await push(`${registry.url}/v2/${repository}/manifests/latest`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: MANIFEST,
-    });
-    expect(put.status).toBe(201);
-  }
+  await pushManifests(registry.url, alice, ['team/app', 'team/lib', 'team/new']);
   registry.clearLog();
   return registry;
 }
@@ -154,6 +141,19 @@ describe('a realm on another origin, read from the cache', () => {
     r.clearLog();
     expect(await pull(authFetch, r, 'team/new')).toBe(200);
     expect(lines(r)).toEqual(['token GET /token 200', 'registry GET /v2/team/new/manifests/latest 200']);
+  });
+
+  it('a provider is asked once, though the registry is asked for its realm in between', async () => {
+    const r = await start({ separateTokenServer: true });
+    const cache = new MemoryTokenCache();
+    await pull(createAuthFetch({ cache }), r, 'team/app'); // anonymous: the cache now knows the registry
+    r.clearLog();
+    const asked: string[] = [];
+    const authFetch = createAuthFetch({ cache, credentials: (ctx) => (asked.push(ctx.realm ?? '-'), alice) });
+    expect(await pull(authFetch, r, 'team/lib')).toBe(200);
+    expect(lines(r)).toEqual(['registry GET /v2/ 401', 'token GET /token 200', 'registry GET /v2/team/lib/manifests/latest 200']);
+    expect(asked).toEqual([r.realm]);
+    expect(r.log.find((e) => e.server === 'token')!.headers.authorization).toMatch(/^Basic /);
   });
 
   it('a planted realm never receives the credential; the registry\'s own realm replaces it in the cache', async () => {
