@@ -5,18 +5,9 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Digest } from '../../reference/registry.ts';
-import { createAuthFetch } from '../../src/index.ts';
+import { MANIFEST, pushManifests } from '../support/seed.ts';
 import { PASSWORD, run, startFixture, USER } from './harness.ts';
 import type { Fixture, RunResult } from './harness.ts';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const MANIFEST = JSON.stringify({
-  schemaVersion: 2,
-  mediaType: OCI_MANIFEST,
-  config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(new TextEncoder().encode('{}')), size: 2 },
-  layers: [],
-});
 
 let fx: Fixture;
 let cacheHome: string;
@@ -27,12 +18,7 @@ let url: string;
 beforeAll(async () => {
   fx = await startFixture();
   url = `${fx.registry.url}/v2/team/app/manifests/v1`;
-  const put = await createAuthFetch({ credentials: { username: USER, password: PASSWORD } })(url, {
-    method: 'PUT',
-    headers: { 'content-type': OCI_MANIFEST },
-    body: MANIFEST,
-  });
-  expect(put.status).toBe(201);
+  await pushManifests(fx.registry.url, { username: USER, password: PASSWORD }, ['team/app'], 'v1');
   cacheHome = join(fx.root, 'xdg-cache');
   file = join(cacheHome, 'oci-auth-fetch', 'tokens.json');
   env = { ...fx.env, XDG_CACHE_HOME: cacheHome };

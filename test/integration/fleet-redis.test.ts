@@ -6,21 +6,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@keyv/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeJwtPayload, sha256Digest, startReferenceRegistry } from '../../reference/registry.ts';
+import { decodeJwtPayload, startReferenceRegistry } from '../../reference/registry.ts';
 import type { ReferenceRegistry } from '../../reference/registry.ts';
-import { createAuthFetch } from '../../src/index.ts';
 import { startRedis } from '../support/redis.ts';
 import type { RedisServer } from '../support/redis.ts';
+import { pushManifests } from '../support/seed.ts';
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.ts', import.meta.url));
 const ALICE = { username: 'alice', password: 'fleet-alice-secret' };
 const BOB = { username: 'bob', password: 'fleet-bob-secret' };
-const MANIFEST = JSON.stringify({
-  schemaVersion: 2,
-  mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(new TextEncoder().encode('{}')), size: 2 },
-  layers: [],
-});
 
 let registry: ReferenceRegistry;
 let redis: RedisServer;
@@ -36,15 +30,7 @@ beforeAll(async () => {
     }),
     startRedis(),
   ]);
-  const push = createAuthFetch({ credentials: ALICE });
-  for (const repository of ['team/app', 'team/lib']) {
-    const put = await push(`${registry.url}/v2/${repository}/manifests/latest`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: MANIFEST,
-    });
-    expect(put.status).toBe(201);
-  }
+  await pushManifests(registry.url, ALICE, ['team/app', 'team/lib']);
 });
 
 afterAll(async () => {
@@ -58,7 +44,8 @@ interface WorkerResult {
 
 /**
  * One process of the fleet. With `pauseAfter`, `whilePaused` runs once that request is done, then the process goes
- * on. A process that does not end by itself within 15 s fails the test (a hung cache would).
+ * on. A process that does not end by itself within 30 s fails the test (a hung cache would; a process takes well
+ * under a second, a few on a machine busy with other work).
  */
 function worker(
   credential: { username: string; password: string },
@@ -70,7 +57,7 @@ function worker(
     const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WORKER, JSON.stringify(job)], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -99,7 +86,8 @@ const bearerSubjects = () =>
 const bearerTokens = () =>
   registry.log.flatMap((e) => (e.headers.authorization?.startsWith('Bearer ') ? [e.headers.authorization.slice(7)] : []));
 
-describe('four processes sharing Keyv + Redis', () => {
+// Each test starts Node processes one after another: more time than vitest's 20 s default on a loaded machine.
+describe('four processes sharing Keyv + Redis', { timeout: 90_000 }, () => {
   const seen: string[] = [];
 
   it('the first pays discovery and the token (3 requests); each later one 1 request and no token fetch', async () => {
