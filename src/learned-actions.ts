@@ -36,9 +36,8 @@ export class LearnedActions {
 
   /** What was learnt about a registry, per method: plain JSON, for the token cache. */
   of(registry: string): Record<string, string[]> {
-    const actions: Record<string, string[]> = {};
-    for (const [key, extra] of this.#extra) if (key.startsWith(`${registry} `)) actions[key.slice(registry.length + 1)] = [...extra];
-    return actions;
+    // fromEntries: a method named __proto__ stays a property of its own.
+    return Object.fromEntries([...this.#extra].flatMap(([key, extra]) => (key.startsWith(`${registry} `) ? [[key.slice(registry.length + 1), [...extra]]] : [])));
   }
 
   /** Take what another process learnt (read from the token cache); anything that is not an action is ignored. */

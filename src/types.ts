@@ -69,8 +69,8 @@ export interface RegistryRecord {
 /**
  * Where tokens, and what was learnt about registries, live between requests: plain JSON values under keys that
  * never contain a secret (the credential part is a hash). Sync or async; a `Keyv` instance is one as it is.
- * Return values other than `get`'s are ignored; a method that throws or rejects counts as a miss (a `cache-error`
- * event).
+ * Answers other than `get`'s are ignored, except a `set` answering `false`: that, a throw, a rejection or no answer
+ * within `cacheTimeoutMs` count as a miss and are reported (a `cache-error` event). See docs/caching.md.
  */
 export interface TokenCache {
   /** The value stored under `key`, or undefined (anything that is not a value this package stored counts as none). */
