@@ -363,7 +363,8 @@ export function createAuthFetch(options: AuthFetchOptions = {}): AuthFetch {
   async function exchange(out: Outgoing, addressed: string): Promise<Response> {
     const { host, origin } = out.url;
     const signal = out.init.signal;
-    if (!registries.has(origin)) await recall(out.url);
+    // What the cache knows of a host, unless the caller said it (`challenges`): what is configured comes first.
+    if (!registries.has(origin) && !hintFor(host)) await recall(out.url);
     const { inferred, needed } = scopesFor(host, out.url, out.method);
 
     let auth = registries.get(origin);

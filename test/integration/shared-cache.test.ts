@@ -124,6 +124,20 @@ describe('a cold auth fetch with a warm cache', () => {
   });
 });
 
+describe('what the caller configured', () => {
+  it('a challenges hint comes before what the cache says of the registry (the cache is not even read)', async () => {
+    const r = await start();
+    const { cache, map } = mapCache();
+    map.set(`registry\n${r.url}`, { scheme: 'bearer', realm: `${r.url}/not-the-realm`, service: 'wrong' });
+    const reads: string[] = [];
+    const reading: TokenCache = { ...cache, get: (key) => (reads.push(key), map.get(key)) };
+    const hint = `Bearer realm="${r.realm}",service="${r.service}"`;
+    expect(await pull(createAuthFetch({ cache: reading, credentials: alice, challenges: { [r.host]: hint } }), r)).toBe(200);
+    expect(lines(r)).toEqual(['token GET /token 200', 'registry GET /v2/team/app/manifests/latest 200']);
+    expect(reads.filter((key) => key.startsWith('registry\n'))).toEqual([]);
+  });
+});
+
 describe('a realm on another origin, read from the cache', () => {
   it('serves a cached token at once, but gets no credential before the registry names it', async () => {
     const r = await start({ separateTokenServer: true });
