@@ -10,7 +10,7 @@ import type { TokenClientOptions, TokenGrant, TokenRequest } from './token-clien
 import type { CachedToken, GrantKind } from './types.ts';
 
 /** Where the manager keeps tokens: the auth fetch gives it its store (store.ts), which checks what it reads back. */
-export interface TokenStore {
+interface TokenStore {
   get(key: string): CachedToken | undefined | Promise<CachedToken | undefined>;
   /** `ttlMs`: the token's remaining life (until `expiresAt`; the margin is the manager's business). */
   set(key: string, value: CachedToken, ttlMs: number): unknown;

@@ -84,4 +84,37 @@ describe('MemoryTokenCache', () => {
     expect(cache.get('a')).toBeUndefined();
     expect([cache.get('b')?.token, cache.get('c')?.token]).toEqual(['b', 'c']);
   });
+
+  it('forgets an entry once its time to live is over, by its clock; without one it keeps it', () => {
+    let now = 1_000;
+    const cache = new MemoryTokenCache({ now: () => now });
+    cache.set('short', token('short'), 500);
+    cache.set('forever', token('forever'));
+    now = 1_499;
+    expect(cache.get('short')?.token).toBe('short');
+    now = 1_500;
+    expect(cache.get('short')).toBeUndefined();
+    expect(cache.size).toBe(1); // dropped when read
+    now = Number.MAX_SAFE_INTEGER;
+    expect(cache.get('forever')?.token).toBe('forever');
+  });
+
+  it('setting a key again starts its time to live again', () => {
+    let now = 0;
+    const cache = new MemoryTokenCache({ now: () => now });
+    cache.set('a', token('a1'), 100);
+    now = 90;
+    cache.set('a', token('a2'), 100);
+    now = 150;
+    expect(cache.get('a')?.token).toBe('a2');
+    now = 190;
+    expect(cache.get('a')).toBeUndefined();
+  });
+
+  it('keeps registry records as given (plain JSON), under their own keys', () => {
+    const cache = new MemoryTokenCache();
+    const record = { scheme: 'bearer' as const, realm: 'https://auth.example/token', service: 'r' };
+    cache.set('registry\nhttps://r.example', record, 3_600_000);
+    expect(cache.get('registry\nhttps://r.example')).toEqual(record);
+  });
 });

@@ -35,12 +35,14 @@ const blocks = docs.flatMap(blocksOf);
 const checked = blocks.filter((b) => !b.fragment);
 
 // A project that installs the package by name: node_modules/oci-auth-fetch is this repository (its dist/ and
-// package.json exports), as `npm install` would lay it out.
+// package.json exports), as `npm install` would lay it out. The stores the caching recipes use (docs/caching.md) are
+// installed beside it, so that a recipe that stops fitting TokenCache fails here.
 const project = mkdtempSync(join(tmpdir(), 'oci-auth-fetch-docs-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
-mkdirSync(join(project, 'node_modules'));
+mkdirSync(join(project, 'node_modules', '@keyv'), { recursive: true });
 symlinkSync(root, join(project, 'node_modules', 'oci-auth-fetch'), 'dir');
+for (const name of ['keyv', '@keyv/redis']) symlinkSync(join(root, 'node_modules', name), join(project, 'node_modules', name), 'dir');
 const fileOf = (i: number) => join(project, `block-${i}.ts`);
 for (const [i, b] of checked.entries()) writeFileSync(fileOf(i), `${b.code}\nexport {};\n`);
 

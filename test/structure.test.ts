@@ -125,6 +125,7 @@ function unusedExports(): string[] {
 /** Exported only for a unit test of their own: each is named here, so that no other helper leaks out unnoticed. */
 const FOR_TESTS = [
   'src/node/cli/redact.ts: maskAuthorization', // test/cli/verbose.test.ts
+  'src/store.ts: REGISTRY_TTL_MS', // test/store.test.ts
   'src/token-client.ts: tokenRequestFailure', // test/token-client.test.ts
   'src/node/credential-helper.ts: parseHelperOutput', // test/node/auth-entry.test.ts
   'src/node/registry-names.ts: canonicalHost', // test/node/registry-names.test.ts

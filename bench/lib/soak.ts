@@ -84,8 +84,8 @@ export interface ErrorSample {
 
 /** One line per event: what a reader of a failure report needs (never a secret: events hold none). */
 function describe(event: AuthEvent, atMs: number): string {
-  const { type, registry: _r, ...rest } = event;
-  const fields = Object.entries(rest).map(([k, v]) => `${k}=${v instanceof Error ? `${v.name}: ${v.message}` : Array.isArray(v) ? v.join(' ') : String(v)}`);
+  const { type, ...rest } = event;
+  const fields = Object.entries(rest).filter(([k]) => k !== 'registry').map(([k, v]) => `${k}=${v instanceof Error ? `${v.name}: ${v.message}` : Array.isArray(v) ? v.join(' ') : String(v)}`);
   return `${Math.round(atMs)} ms ${type} ${fields.join(', ')}`;
 }
 

@@ -1,7 +1,7 @@
-// Where docker and podman keep their credentials files, from an environment.
+// Where docker and podman keep their credentials files, and where the user's cache folder is, from an environment.
 
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
@@ -47,4 +47,18 @@ export function podmanAuthFiles(env: NodeJS.ProcessEnv, authFile: string | undef
   if (configHome !== undefined) files.push(join(configHome, 'containers', 'auth.json'));
   if (dockerFallback && home !== undefined) files.push(join(home, '.docker', 'config.json'));
   return [...new Set(files)];
+}
+
+/**
+ * The user's cache folder: `$XDG_CACHE_HOME` when it is an absolute path (any platform), else `%LOCALAPPDATA%` on
+ * Windows (`~\AppData\Local` without it), `~/Library/Caches` on macOS, `~/.cache` elsewhere.
+ */
+export function cacheDirectory(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  const xdg = nonEmpty(env.XDG_CACHE_HOME);
+  if (xdg !== undefined && isAbsolute(xdg)) return xdg;
+  const local = platform === 'win32' ? nonEmpty(env.LOCALAPPDATA) : undefined;
+  if (local !== undefined) return local;
+  const home = homeDirectory(env);
+  if (home === undefined) return undefined;
+  return platform === 'win32' ? join(home, 'AppData', 'Local') : platform === 'darwin' ? join(home, 'Library', 'Caches') : join(home, '.cache');
 }

@@ -25,16 +25,22 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   stdin?: string | Buffer;
   cwd?: string;
+  /**
+   * Let the command use its token cache file (test/cli/cache.test.ts). Off by default (OCI_AUTH_FETCH_NO_CACHE), so
+   * that each run of the other tests pays its own round trips, and nothing is written under a real home folder.
+   */
+  cache?: boolean;
 }
 
 /** `node dist/cli.js ...args`; stdin is always closed (empty unless given). */
 export function run(args: string[], options: RunOptions = {}): Promise<RunResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  const env = options.cache ? (options.env ?? {}) : { OCI_AUTH_FETCH_NO_CACHE: '1', ...options.env };
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
       [CLI, ...args],
-      { env: options.env ?? {}, cwd: options.cwd, encoding: 'buffer', maxBuffer: 16 * 1024 * 1024, timeout: 15_000 },
+      { env, cwd: options.cwd, encoding: 'buffer', maxBuffer: 16 * 1024 * 1024, timeout: 15_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           reject(new Error(`cli did not exit normally: ${error.message}\n${stderr.toString()}`));

@@ -91,13 +91,14 @@ describe('a credential provider is asked only when a token must be fetched', () 
     const bob = counting(() => ({ username: 'bob', password: 'bob-password' }));
     await createAuthFetch({ credentials: alice.provider, cache })(manifest('team/app'));
     recorded.length = 0;
-    // Another auth fetch knows nothing of this registry yet: one 401, its provider once, then alice's cached token.
+    // Another auth fetch learns the registry from the shared cache: its provider once, then alice's cached token.
     await createAuthFetch({ credentials: alsoAlice.provider, cache })(manifest('team/app'));
-    expect(trace()).toEqual([`GET ${manifest('team/app')}`, `GET ${manifest('team/app')} Bearer`]);
-    expect(recorded[1]!.headers.authorization).toBe('Bearer tok-1');
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    expect(recorded[0]!.headers.authorization).toBe('Bearer tok-1');
     recorded.length = 0;
+    // Bob's credential would go to a realm on another origin that only the cache named: the registry names it first.
     await createAuthFetch({ credentials: bob.provider, cache })(manifest('team/app'));
-    expect(trace()).toEqual([`GET ${manifest('team/app')}`, `GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
     expect(recorded[1]!.headers.authorization).toBe(basic('bob', 'bob-password'));
     expect(recorded[2]!.headers.authorization).toBe('Bearer tok-2');
     expect([alice.calls.length, alsoAlice.calls.length, bob.calls.length]).toEqual([1, 1, 1]);

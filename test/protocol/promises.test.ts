@@ -5,7 +5,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, MemoryTokenCache, OciAuthError } from '../../src/index.ts';
-import type { AuthEvent, CachedToken, TokenCache } from '../../src/index.ts';
+import type { AuthEvent, CachedToken, RegistryRecord, TokenCache } from '../../src/index.ts';
 import { fakeRegistry, REALM, REGISTRY } from '../support/fake-registry.ts';
 import { basic, bearer, recorded, server, trace, useMsw } from '../support/msw.ts';
 import { Observed, PASSWORD, REFRESH } from '../support/secrets.ts';
@@ -191,8 +191,8 @@ describe('Basic registries', () => {
 
 describe('the cache option (docs/caching.md)', () => {
   /** An async cache over a Map, recording every call. */
-  function recordingCache(): TokenCache & { map: Map<string, CachedToken>; calls: string[] } {
-    const map = new Map<string, CachedToken>();
+  function recordingCache(): TokenCache & { map: Map<string, CachedToken | RegistryRecord>; calls: string[] } {
+    const map = new Map<string, CachedToken | RegistryRecord>();
     const calls: string[] = [];
     return {
       map,
@@ -217,9 +217,11 @@ describe('the cache option (docs/caching.md)', () => {
     const cache = recordingCache();
     const authFetch = createAuthFetch({ cache, credentials: { username: 'alice', password: PASSWORD } });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    // A miss, the fetch, then a read before the write: a slower fetch that started earlier never replaces a newer token.
-    expect(cache.calls).toEqual(['get', 'get', 'set']);
-    const [key, value] = [...cache.map][0]!;
+    // The registry's record (none yet), then kept once its challenge taught it; for the token: a miss, the fetch,
+    // then a read before the write (a slower fetch that started earlier never replaces a newer token).
+    expect(cache.calls).toEqual(['get', 'set', 'get', 'get', 'set']);
+    expect([...cache.map.keys()][0]).toBe(`registry\n${REGISTRY}`);
+    const [key, value] = [...cache.map][1]! as [string, CachedToken];
     expect(key).toMatch(/^https:\/\/auth\.test\/token\nregistry\.test\n[0-9a-f]{32}\nrepository:team\/app:pull$/);
     expect(key).not.toContain(PASSWORD);
     expect(value).toMatchObject({ token: 'tok-1', scopes: ['repository:team/app:pull'] });
@@ -237,15 +239,15 @@ describe('the cache option (docs/caching.md)', () => {
     expect((await createAuthFetch({ cache, credentials })(manifest('team/app'))).status).toBe(200);
     recorded.length = 0;
     expect((await createAuthFetch({ cache, credentials })(manifest('team/app'))).status).toBe(200);
-    // It meets the registry for the first time (one 401), but the token comes from the shared cache.
-    expect(trace()).toEqual([`GET ${manifest('team/app')}`, `GET ${manifest('team/app')} Bearer`]);
-    expect(recorded[1]!.headers.authorization).toBe('Bearer tok-1');
-    expect(cache.size).toBe(1);
+    // The registry's record and the token both come from the shared cache: no 401, no token fetch.
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    expect(recorded[0]!.headers.authorization).toBe('Bearer tok-1');
+    expect(cache.size).toBe(2);
     // Another credential on the same cache: another key, its own token.
     recorded.length = 0;
     await createAuthFetch({ cache, credentials: { username: 'bob', password: PASSWORD } })(manifest('team/app'));
     expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
-    expect(cache.size).toBe(2);
+    expect(cache.size).toBe(3);
   });
 });
 

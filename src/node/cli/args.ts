@@ -12,6 +12,7 @@ const commonOptions = {
   scope: { type: 'string', multiple: true },
   verbose: { type: 'boolean', short: 'v' },
   'max-time': { type: 'string', short: 'm' },
+  'no-cache': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -42,6 +43,8 @@ interface CommonArgs {
   scopes: string[];
   /** --max-time in milliseconds. */
   maxTimeMs: number | undefined;
+  /** False with --no-cache: no token cache file. */
+  cache: boolean;
 }
 
 export interface RequestArgs extends CommonArgs {
@@ -63,7 +66,7 @@ export interface TokenArgs extends CommonArgs {
   json: boolean;
 }
 
-export type Args = RequestArgs | TokenArgs;
+type Args = RequestArgs | TokenArgs;
 
 /** parseArgs' own errors become usage errors; its unknown-option message (unbalanced quotes) is rewritten. */
 function usage<T>(read: () => T): T {
@@ -109,7 +112,7 @@ function scopesOf(values: string[] | undefined): string[] {
 }
 
 /** `Name: value`, as curl takes it. */
-export function parseHeader(text: string): [string, string] {
+function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':');
   const name = colon < 0 ? '' : text.slice(0, colon).trim();
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
@@ -128,6 +131,7 @@ function commonArgs(values: {
   'plain-http'?: boolean;
   scope?: string[];
   'max-time'?: string;
+  'no-cache'?: boolean;
 }): CommonArgs {
   return {
     help: values.help === true,
@@ -137,6 +141,7 @@ function commonArgs(values: {
     plainHttp: values['plain-http'] === true,
     scopes: scopesOf(values.scope),
     maxTimeMs: maxTimeOf(values['max-time']),
+    cache: values['no-cache'] !== true,
   };
 }
 

@@ -59,6 +59,15 @@ const TRANSPORT = `Scheme: a URL without a scheme uses https, or http when the h
   There is no option to skip TLS verification; for a private CA set
   NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`;
 
+const CACHE = `Cache:
+  Tokens, and what each registry's challenge said, are kept between runs in
+  $XDG_CACHE_HOME/oci-auth-fetch/tokens.json (else ~/.cache/…; ~/Library/Caches/…
+  on macOS, %LOCALAPPDATA%\\… on Windows), mode 0600, each token until it expires:
+  a second call to a registry costs one request instead of three. Delete the file
+  to empty the cache.
+      --no-cache           neither read nor write it (so does setting
+                           OCI_AUTH_FETCH_NO_CACHE to any non-empty value)`;
+
 export const REQUEST_HELP = `Usage: oci-auth-fetch [options] URL
        oci-auth-fetch token [options] ${TOKEN_TARGET}
                                                 (see: oci-auth-fetch token --help)
@@ -91,6 +100,8 @@ Request:
 
 ${credentials('the URL\'s registry', '; cannot be combined with -d -')}
 
+${CACHE}
+
 ${TRANSPORT}
 
 ${REQUEST_EXIT_CODES}
@@ -113,7 +124,8 @@ its scope. A tag and a digest are ignored. docker.io means registry-1.docker.io,
 and a one-part repository there gets library/ (docker.io/alpine).
 
 The token is obtained as any request would obtain it: GET /v2/ is sent with the
-scopes, and the bearer token that authenticates it is printed.
+scopes, and the bearer token that authenticates it is printed (a cached one while
+it is valid, see Cache).
 
 Options:
       --scope SCOPE        ask for SCOPE too (repeatable): repository:NAME:ACTIONS,
@@ -129,6 +141,8 @@ Options:
   -h, --help               this help
 
 ${credentials('the registry asked', '')}
+
+${CACHE}
 
 ${TRANSPORT}
 
