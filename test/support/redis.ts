@@ -2,6 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -42,11 +43,14 @@ function ready(child: ChildProcess): Promise<void> {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) resolve();
     });
+    child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
   });
 }
 
 export async function startRedis(): Promise<RedisServer> {
+  // Missing is a failure, not a skip: .ci/run installs it.
+  if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: apt-get install redis-server`);
   const dir = await mkdtemp(join(tmpdir(), 'oci-auth-redis-'));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
