@@ -1,8 +1,10 @@
 // Browser size budget of the published ESM entry, bundled the way an app's bundler would: esbuild, platform
 // 'browser', minified, tree-shaken, nothing external; then gzip (zlib's default level). Needs `npm run build`.
 //   no ky on createAuthFetch's path, no Node built-in anywhere in the browser graph, and a size ceiling.
-// The ceiling is today's size plus about half a KiB: it stops growth. The target of 5 KiB / 15 KiB is not met
-// (9.6 / 18.2 KiB measured); docs/browser.md says where the bytes are and why.
+// The ceilings stop growth. They were 10 / 18.75 KiB; the split of the core into classes cost about 150 B, and a
+// token store that a fleet shares (registry records and times to live in the cache, a failing or slow cache taken
+// for a miss, a realm only the cache named kept from credentials) about 800 B, so they are 11 / 19.75 KiB now.
+// docs/browser.md says where the bytes are and why.
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +13,7 @@ import type { Metafile, Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KIB = 1024;
-const BUDGET = { authFetch: 10 * KIB, full: 18.75 * KIB };
+const BUDGET = { authFetch: 11 * KIB, full: 19.75 * KIB };
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
