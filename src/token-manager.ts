@@ -78,7 +78,7 @@ export function createTokenManager(options: TokenManagerOptions) {
   const rejections = new Map<string, number>();
 
   /** Good to hand out: unexpired with its margin, never rejected, and obtained after `since` (a rejection). */
-  const usable = (token: CachedToken | undefined, since = -Infinity): token is CachedToken =>
+  const usable = (token: CachedToken | undefined, since: number): token is CachedToken =>
     !!token &&
     options.now() < token.expiresAt - Math.min(options.expiryMarginMs, (token.expiresAt - token.obtainedAt) / 4) &&
     !rejections.has(token.token) &&

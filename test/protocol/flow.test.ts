@@ -225,6 +225,38 @@ describe('401 handling', () => {
     expect(seen.events.filter((e) => e.type === 'retry').at(-1)).toMatchObject({ reason: 'insufficient_scope' });
   });
 
+  it('requests that meet insufficient_scope with the same token share one fetch of the wider token', async () => {
+    let demandPush = false;
+    fakeRegistry({ expiresIn: 300, requires: () => (demandPush ? 'pull,push' : 'pull') });
+    const authFetch = createAuthFetch();
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1: pull
+    // The registry now wants push to read (django-oci). Two requests leave with tok-1 and are answered together.
+    demandPush = true;
+    let arrived = 0;
+    let bothIn!: () => void;
+    const together = new Promise<void>((resolve) => (bothIn = resolve));
+    server.use(
+      http.get(manifest('team/app'), async ({ request }) => {
+        if (request.headers.get('authorization') === 'Bearer tok-1') {
+          if (++arrived === 2) bothIn();
+          await together;
+        }
+        return undefined; // answered by the fake registry
+      }),
+    );
+    recorded.length = 0;
+    const responses = await Promise.all([authFetch(manifest('team/app')), authFetch(manifest('team/app'))]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(trace()).toEqual([
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${tokenUrl('repository:team/app:pull,push')}`,
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
+    expect(recorded.slice(3).map((r) => r.headers.authorization)).toEqual(['Bearer tok-2', 'Bearer tok-2']);
+  });
+
   it('learns that a registry wants more for a method, and asks for it up front next time', async () => {
     fakeRegistry({ expiresIn: 300, requires: () => 'pull,push' });
     const authFetch = createAuthFetch();
