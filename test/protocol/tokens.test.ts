@@ -340,10 +340,12 @@ describe('token responses', () => {
   it('a caller whose signal is aborted before its token is awaited stops at once, without waiting for the realm', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
+    let answered = false;
     const fake = fakeRegistry({
       tokenResponse: async () => {
         await held;
         fake.tokens.set('tok-late', ['repository:team/app:pull']);
+        answered = true;
         return HttpResponse.json({ token: 'tok-late', expires_in: 300 });
       },
     });
@@ -363,6 +365,8 @@ describe('token responses', () => {
     } finally {
       release();
     }
+    // The token fetch itself goes on (it is shared work): let it end here, not in the next test.
+    await until(() => answered);
   });
 
   it('a long-lived signal keeps none of the listeners the SDK adds to it once its requests are done', async () => {
