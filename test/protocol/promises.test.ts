@@ -289,6 +289,25 @@ describe('the cache option (docs/caching.md)', () => {
     expect(recorded[planted]!.headers.authorization).toBe('Bearer tok-planted');
   });
 
+  it('a store that keeps refused tokens (its delete not applied yet): after insufficient_scope the retry still asks the realm', async () => {
+    // The realm grants nothing until access is given (its answers then claim what was asked, which the registry
+    // refuses with insufficient_scope); then it grants what is asked.
+    let access = false;
+    fakeRegistry({ expiresIn: 300, grant: (scope) => (access ? scope : undefined) });
+    const map = new Map<string, CachedToken>();
+    const cache: TokenCache = { get: (key) => map.get(key), set: (key, value) => void map.set(key, value), delete: () => {} };
+    const authFetch = createAuthFetch({ cache });
+    expect((await authFetch(manifest('team/app'))).status).toBe(401); // tok-1 (pull) refused
+    expect((await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' })).status).toBe(401); // tok-2, tok-3 (pull,push) refused
+    access = true;
+    recorded.length = 0;
+    // The request carries tok-1 (still in the store) and meets insufficient_scope. The retry neither resends tok-1
+    // nor takes tok-3, another refused token whose claimed grant covers a pull: it asks the realm.
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`, `GET ${tokenUrl('repository:team/app:pull')}`, `GET ${manifest('team/app')} Bearer`]);
+    expect([recorded[0]!.headers.authorization, recorded[2]!.headers.authorization]).toEqual(['Bearer tok-1', 'Bearer tok-4']);
+  });
+
   it('two auth fetches sharing a cache share tokens: the second fetches none', async () => {
     fakeRegistry({ expiresIn: 300 });
     const cache = new MemoryTokenCache();
