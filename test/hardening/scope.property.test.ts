@@ -122,6 +122,8 @@ describe('scopesForRequest names only the repository the URL names', () => {
   });
 
   it('a mount adds exactly its source repository, or nothing when the source is doubtful', () => {
+    // How many generated cases each half of the promise was checked on (neither may be left untested).
+    const checked = { doubtful: 0, source: 0 };
     fc.assert(
       fc.property(fc.array(word, { minLength: 1, maxLength: 3 }), fc.array(component, { minLength: 1, maxLength: 3 }), (target, source) => {
         fc.pre(!target.some(isDot));
@@ -135,16 +137,20 @@ describe('scopesForRequest names only the repository the URL names', () => {
         // more parts). Doubtful when a part is empty or holds whitespace or a control character. Dot parts are
         // not resolved in a query value: the name is asked for exactly as written.
         if (from.split('/').some(doubtful)) {
+          checked.doubtful++;
           expect(scopes).toEqual([own]);
         } else if (from === target.join('/')) {
           expect(scopes).toEqual([own]);
         } else {
+          checked.source++;
           expect(scopes).toEqual([own, `repository:${from}:pull`].sort());
           expect(parseScope(scopes.find((s) => s !== own)!).name).toBe(from);
         }
       }),
       { numRuns: 3_000 },
     );
+    expect(checked.doubtful).toBeGreaterThanOrEqual(300);
+    expect(checked.source).toBeGreaterThanOrEqual(300);
   });
 
   it('dot segments are resolved before routing (the URL then names the resolved path)', () => {

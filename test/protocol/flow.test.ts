@@ -116,6 +116,23 @@ describe('round trips', () => {
     expect(recorded[1]!.headers.authorization).toBe('Bearer tok-2');
   });
 
+  it('a token is reused until exactly its expiry minus the margin, and replaced from that millisecond on', async () => {
+    fakeRegistry({ expiresIn: 60 });
+    const start = 1_000_000;
+    let clock = start;
+    const authFetch = createAuthFetch({ now: () => clock });
+    await authFetch(manifest('team/app'));
+    clock = start + 49_999; // 60 s lifetime, 10 s margin: the last millisecond it is handed out
+    recorded.length = 0;
+    await authFetch(manifest('team/app'));
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    clock = start + 50_000;
+    recorded.length = 0;
+    await authFetch(manifest('team/app'));
+    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/app:pull')}`, `GET ${manifest('team/app')} Bearer`]);
+    expect(recorded[1]!.headers.authorization).toBe('Bearer tok-2');
+  });
+
   it('a 5-second token is honoured as sent (margin capped at a quarter of the lifetime)', async () => {
     fakeRegistry({ expiresIn: 5 });
     let clock = 1_000_000;
@@ -170,6 +187,22 @@ describe('round trips', () => {
     // …while its team/app grant does serve a pull of team/app.
     await authFetch(manifest('team/app'));
     expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`]);
+    recorded.length = 0;
+    // The same mount again: the token cached under exactly its scopes is reused, narrower grant and all (asking
+    // again would get the same grant).
+    expect((await authFetch(mount, { method: 'POST' })).status).toBe(200);
+    expect(trace()).toEqual([`POST ${mount} Bearer`]);
+    expect(recorded[0]!.headers.authorization).toBe('Bearer tok-1');
+  });
+
+  it('a request that needs no scope (GET /v2/) gets a token asked for no scope, cached like any other', async () => {
+    fakeRegistry({ expiresIn: 300 });
+    const authFetch = createAuthFetch();
+    expect((await authFetch(`${REGISTRY}/v2/`)).status).toBe(200);
+    expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `GET ${tokenUrl()}`, `GET ${REGISTRY}/v2/ Bearer`]);
+    recorded.length = 0;
+    expect((await authFetch(`${REGISTRY}/v2/`)).status).toBe(200);
+    expect(recorded.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual([`${REGISTRY}/v2/ Bearer tok-1`]);
   });
 });
 
@@ -190,6 +223,38 @@ describe('401 handling', () => {
       `GET ${manifest('team/special')} Bearer`,
     ]);
     expect(seen.events.filter((e) => e.type === 'retry').at(-1)).toMatchObject({ reason: 'insufficient_scope' });
+  });
+
+  it('requests that meet insufficient_scope with the same token share one fetch of the wider token', async () => {
+    let demandPush = false;
+    fakeRegistry({ expiresIn: 300, requires: () => (demandPush ? 'pull,push' : 'pull') });
+    const authFetch = createAuthFetch();
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1: pull
+    // The registry now wants push to read (django-oci). Two requests leave with tok-1 and are answered together.
+    demandPush = true;
+    let arrived = 0;
+    let bothIn!: () => void;
+    const together = new Promise<void>((resolve) => (bothIn = resolve));
+    server.use(
+      http.get(manifest('team/app'), async ({ request }) => {
+        if (request.headers.get('authorization') === 'Bearer tok-1') {
+          if (++arrived === 2) bothIn();
+          await together;
+        }
+        return undefined; // answered by the fake registry
+      }),
+    );
+    recorded.length = 0;
+    const responses = await Promise.all([authFetch(manifest('team/app')), authFetch(manifest('team/app'))]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    expect(trace()).toEqual([
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${tokenUrl('repository:team/app:pull,push')}`,
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
+    expect(recorded.slice(3).map((r) => r.headers.authorization)).toEqual(['Bearer tok-2', 'Bearer tok-2']);
   });
 
   it('learns that a registry wants more for a method, and asks for it up front next time', async () => {

@@ -62,36 +62,69 @@ describe('refresh tokens the server hands out (docs/credentials.md)', () => {
     expect(forms.map((f) => f.refresh_token)).toEqual([REFRESH]);
   });
 
-  it('on a realm without OAuth2 (GET only), a refused refresh token falls back to the credential the same way', async () => {
-    const basics: string[] = [];
+  for (const status of [401, 400]) {
+    it(`on a realm without OAuth2 (GET only), a refresh token refused with ${status} falls back to the credential the same way`, async () => {
+      const basics: string[] = [];
+      let n = 0;
+      const fake = fakeRegistry({
+        tokenResponse: (request) => {
+          if (request.method === 'POST') return new HttpResponse(null, { status: 405 });
+          const authorization = request.headers.get('authorization')!;
+          basics.push(authorization);
+          if (authorization !== basic('<token>', REFRESH)) return HttpResponse.json({ error: 'invalid_grant', error_description: 'revoked' }, { status });
+          const token = `tok-${++n}`;
+          fake.tokens.set(token, new URL(request.url).searchParams.getAll('scope'));
+          return HttpResponse.json({ token, expires_in: 300, ...(n === 1 && { refresh_token: 'rotated-1' }) });
+        },
+      });
+      const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH } });
+      expect((await authFetch(manifest('team/one'))).status).toBe(200);
+      recorded.length = 0;
+      basics.length = 0;
+      expect((await authFetch(manifest('team/two'))).status).toBe(200);
+      expect(trace()).toEqual([
+        `GET ${tokenUrl('repository:team/two:pull')} Basic`,
+        `GET ${tokenUrl('repository:team/two:pull')} Basic`,
+        `GET ${manifest('team/two')} Bearer`,
+      ]);
+      expect(basics).toEqual([basic('<token>', 'rotated-1'), basic('<token>', REFRESH)]);
+      recorded.length = 0;
+      basics.length = 0;
+      expect((await authFetch(manifest('team/three'))).status).toBe(200);
+      expect(basics).toEqual([basic('<token>', REFRESH)]);
+      expect(recorded).toHaveLength(2);
+    });
+  }
+
+  it('a realm that fails (503) while holding a refresh token it issued has not refused it: the error reaches the caller, the token is kept', async () => {
+    const forms: Record<string, string>[] = [];
     let n = 0;
+    let down = false;
     const fake = fakeRegistry({
-      tokenResponse: (request) => {
-        if (request.method === 'POST') return new HttpResponse(null, { status: 405 });
-        const authorization = request.headers.get('authorization')!;
-        basics.push(authorization);
-        if (authorization !== basic('<token>', REFRESH)) return HttpResponse.json({ details: 'revoked' }, { status: 401 });
+      tokenResponse: async (request) => {
+        const form = Object.fromEntries(new URLSearchParams(await request.text()));
+        forms.push(form);
+        if (down) return new HttpResponse('busy', { status: 503 });
         const token = `tok-${++n}`;
-        fake.tokens.set(token, new URL(request.url).searchParams.getAll('scope'));
-        return HttpResponse.json({ token, expires_in: 300, ...(n === 1 && { refresh_token: 'rotated-1' }) });
+        fake.tokens.set(token, form.scope!.split(' '));
+        return HttpResponse.json({ access_token: token, expires_in: 300, refresh_token: `rotated-${n}` });
       },
     });
     const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH } });
     expect((await authFetch(manifest('team/one'))).status).toBe(200);
+    down = true;
+    forms.length = 0;
+    const error = await authFetch(manifest('team/two')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OciAuthError);
+    expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 503 });
+    // One POST (a POST grant is not retried), with the server's refresh token: the credential was not tried.
+    expect(forms.map((f) => f.refresh_token)).toEqual(['rotated-1']);
+    down = false;
+    forms.length = 0;
     recorded.length = 0;
-    basics.length = 0;
     expect((await authFetch(manifest('team/two'))).status).toBe(200);
-    expect(trace()).toEqual([
-      `GET ${tokenUrl('repository:team/two:pull')} Basic`,
-      `GET ${tokenUrl('repository:team/two:pull')} Basic`,
-      `GET ${manifest('team/two')} Bearer`,
-    ]);
-    expect(basics).toEqual([basic('<token>', 'rotated-1'), basic('<token>', REFRESH)]);
-    recorded.length = 0;
-    basics.length = 0;
-    expect((await authFetch(manifest('team/three'))).status).toBe(200);
-    expect(basics).toEqual([basic('<token>', REFRESH)]);
-    expect(recorded).toHaveLength(2);
+    expect(forms.map((f) => f.refresh_token)).toEqual(['rotated-1']);
+    expect(trace()).toEqual([`POST ${REALM}`, `GET ${manifest('team/two')} Bearer`]);
   });
 });
 
@@ -191,26 +224,55 @@ describe('Basic registries', () => {
 
 describe('the cache option (docs/caching.md)', () => {
   /** An async cache over a Map, recording every call. */
-  function recordingCache(): TokenCache & { map: Map<string, CachedToken | RegistryRecord>; calls: string[] } {
+  function recordingCache(): TokenCache & { map: Map<string, CachedToken | RegistryRecord>; calls: string[]; keys: string[] } {
     const map = new Map<string, CachedToken | RegistryRecord>();
     const calls: string[] = [];
+    /** Every key passed to get, set or delete, in order. */
+    const keys: string[] = [];
+    const call = (name: string, key: string) => (calls.push(name), keys.push(key));
     return {
       map,
       calls,
-      get: async (key) => {
-        calls.push('get');
-        return map.get(key);
-      },
-      set: async (key, value) => {
-        calls.push('set');
-        map.set(key, value);
-      },
-      delete: async (key) => {
-        calls.push('delete');
-        map.delete(key);
-      },
+      keys,
+      get: async (key) => (call('get', key), map.get(key)),
+      set: async (key, value) => void (call('set', key), map.set(key, value)),
+      delete: async (key) => void (call('delete', key), map.delete(key)),
     };
   }
+
+  it('every key the cache is asked for or given has the documented shape: realm, service (empty when none), credential hash, scopes', async () => {
+    fakeRegistry({ expiresIn: 300 });
+    // A second registry on the same realm, whose challenge names no service.
+    const BARE = 'https://bare.test';
+    server.use(
+      http.get(`${BARE}/v2/*`, ({ request }) =>
+        request.headers.get('authorization')?.startsWith('Bearer ')
+          ? new HttpResponse('ok')
+          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } }),
+      ),
+    );
+    const cache = recordingCache();
+    const authFetch = createAuthFetch({ cache, credentials: { username: 'alice', password: PASSWORD } });
+    const mount = `${REGISTRY}/v2/team/app/blobs/uploads/?mount=sha256%3Aabc&from=team%2Fbase`;
+    expect((await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' })).status).toBe(201); // pull,push
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // served by the push token
+    expect((await authFetch(mount, { method: 'POST' })).status).toBe(200); // two scopes
+    expect((await authFetch(`${REGISTRY}/v2/`)).status).toBe(200); // no scope
+    expect((await authFetch(manifest('team/app', 'latest', BARE))).status).toBe(200); // no service
+    // What each registry asked for is kept under its origin; tokens under realm, service, credential and scopes.
+    const tokenKeys = cache.keys.filter((key) => !key.startsWith('registry\n'));
+    expect(new Set(cache.keys.filter((key) => key.startsWith('registry\n')))).toEqual(new Set([`registry\n${REGISTRY}`, `registry\n${BARE}`]));
+    const hash = /\n([0-9a-f]{32})\n/.exec(tokenKeys[0]!)![1]!;
+    const base = `${REALM}\nregistry.test\n${hash}\n`;
+    const shape = /^https:\/\/auth\.test\/token\n(registry\.test)?\n[0-9a-f]{32}\n(repository:[a-z/]+:[a-z,]+( repository:[a-z/]+:[a-z,]+)*)?$/;
+    expect(tokenKeys.filter((key) => !shape.test(key))).toEqual([]);
+    expect([...cache.map.keys()].filter((key) => !key.startsWith('registry\n'))).toEqual([
+      `${base}repository:team/app:pull,push`,
+      `${base}repository:team/app:pull,push repository:team/base:pull`,
+      base,
+      `${REALM}\n\n${hash}\nrepository:team/app:pull`,
+    ]);
+  });
 
   it('a custom (async) cache holds the tokens, under keys that name realm, service and scopes but no secret', async () => {
     fakeRegistry({ expiresIn: 300 });
@@ -230,6 +292,25 @@ describe('the cache option (docs/caching.md)', () => {
     const planted = recorded.length;
     await authFetch(manifest('team/app'));
     expect(recorded[planted]!.headers.authorization).toBe('Bearer tok-planted');
+  });
+
+  it('a store that keeps refused tokens (its delete not applied yet): after insufficient_scope the retry still asks the realm', async () => {
+    // The realm grants nothing until access is given (its answers then claim what was asked, which the registry
+    // refuses with insufficient_scope); then it grants what is asked.
+    let access = false;
+    fakeRegistry({ expiresIn: 300, grant: (scope) => (access ? scope : undefined) });
+    const map = new Map<string, unknown>();
+    const cache: TokenCache = { get: (key) => map.get(key), set: (key, value) => void map.set(key, value), delete: () => {} };
+    const authFetch = createAuthFetch({ cache });
+    expect((await authFetch(manifest('team/app'))).status).toBe(401); // tok-1 (pull) refused
+    expect((await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' })).status).toBe(401); // tok-2, tok-3 (pull,push) refused
+    access = true;
+    recorded.length = 0;
+    // The request carries tok-1 (still in the store) and meets insufficient_scope. The retry neither resends tok-1
+    // nor takes tok-3, another refused token whose claimed grant covers a pull: it asks the realm.
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`, `GET ${tokenUrl('repository:team/app:pull')}`, `GET ${manifest('team/app')} Bearer`]);
+    expect([recorded[0]!.headers.authorization, recorded[2]!.headers.authorization]).toEqual(['Bearer tok-1', 'Bearer tok-4']);
   });
 
   it('two auth fetches sharing a cache share tokens: the second fetches none', async () => {
@@ -389,14 +470,15 @@ describe('discovery and learned scopes', () => {
 
 describe('covering tokens: the limits of the index (docs/caching.md)', () => {
   /** A realm that grants, in `scope`, whatever `grants(asked)` says, and a registry that honours the grant. */
-  function granting(grants: (asked: string[]) => string[]) {
+  function granting(grants: (asked: string[]) => string[], lifetime: (asked: string[]) => number = () => 300) {
     let n = 0;
     const fake = fakeRegistry({
       tokenResponse: (request) => {
-        const granted = grants(new URL(request.url).searchParams.getAll('scope'));
+        const asked = new URL(request.url).searchParams.getAll('scope');
+        const granted = grants(asked);
         const token = `tok-${++n}`;
         fake.tokens.set(token, granted);
-        return HttpResponse.json({ token, expires_in: 300, scope: granted.join(' ') });
+        return HttpResponse.json({ token, expires_in: lifetime(asked), scope: granted.join(' ') });
       },
     });
   }
@@ -423,6 +505,50 @@ describe('covering tokens: the limits of the index (docs/caching.md)', () => {
       `GET ${tokenUrl('repository:team/app:pull,push', 'repository:team/zzz:pull')}`,
       `POST ${REGISTRY}/v2/team/app/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=team/zzz Bearer`,
     ]);
+  });
+
+  it('a token fetched again under its own key holds one place among the 4 candidates, not one per fetch', async () => {
+    // The first token: pull,push on team/app and pull on team/zzz, for an hour; the others as asked, for 300 s.
+    const first = (asked: string[]) => asked[0] === 'repository:team/app:pull,push';
+    granting(
+      (asked) => (first(asked) ? ['repository:team/app:pull,push', 'repository:team/zzz:pull'] : asked),
+      (asked) => (first(asked) ? 3600 : 300),
+    );
+    let clock = 0;
+    const authFetch = createAuthFetch({ now: () => clock });
+    const mountInto = (target: string, from: string) =>
+      authFetch(`${REGISTRY}/v2/${target}/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, { method: 'POST' });
+    await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, { method: 'POST' });
+    // One mount three times, its 300 s token replaced each time: three tokens under one key naming team/app.
+    for (const at of [0, 295_000, 590_000]) {
+      clock = at;
+      expect((await mountInto('team/t1', 'team/app')).status).toBe(200);
+    }
+    expect(realmCalls()).toBe(4);
+    expect((await mountInto('team/t2', 'team/app')).status).toBe(200);
+    recorded.length = 0;
+    // Two other keys name team/app since the first token: it is still a candidate, and covers this mount.
+    expect((await mountInto('team/app', 'team/zzz')).status).toBe(200);
+    expect(realmCalls()).toBe(0);
+  });
+
+  it('a resource named again by a newer token becomes the newest in the index: the least recently named goes first', async () => {
+    // The first token grants pull on r0000…r4094 and on seed: 4096 resources, as many as the index keeps.
+    const names = [...Array.from({ length: 4095 }, (_, i) => `repository:r${String(i).padStart(4, '0')}:pull`), 'repository:seed:pull'];
+    granting((asked) => (asked[0] === 'repository:seed:pull' ? names : asked));
+    const authFetch = createAuthFetch();
+    expect((await authFetch(manifest('seed'))).status).toBe(200);
+    // A push to r0000 names it again (a token of its own): r0000 is now the most recently named, r0001 the least.
+    expect((await authFetch(manifest('r0000'), { method: 'PUT', body: '{}' })).status).toBe(201);
+    // One resource more: the least recently named is forgotten.
+    expect((await authFetch(manifest('other'))).status).toBe(200);
+    recorded.length = 0;
+    expect((await authFetch(manifest('r0000'))).status).toBe(200);
+    expect((await authFetch(manifest('r0002'))).status).toBe(200);
+    expect(trace()).toEqual([`GET ${manifest('r0000')} Bearer`, `GET ${manifest('r0002')} Bearer`]);
+    recorded.length = 0;
+    expect((await authFetch(manifest('r0001'))).status).toBe(200);
+    expect(trace()).toEqual([`GET ${tokenUrl('repository:r0001:pull')}`, `GET ${manifest('r0001')} Bearer`]);
   });
 
   it('the index remembers at most 4096 resources: the oldest is forgotten, the rest still cover', async () => {

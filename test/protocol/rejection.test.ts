@@ -3,7 +3,7 @@
 
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { createAuthFetch } from '../../src/index.ts';
+import { createAuthFetch, MemoryTokenCache } from '../../src/index.ts';
 import { REALM, REGISTRY, SERVICE } from '../support/fake-registry.ts';
 import { bearer, recorded, server, trace, useMsw } from '../support/msw.ts';
 
@@ -28,11 +28,23 @@ function gate(once = true): Gate {
   return { once, arrived: 0, open, opened };
 }
 
-/** A token server issuing tok-1, tok-2, … (300 s), and a registry that accepts the tokens in `valid` when it answers. */
-function registry(valid: Set<string>, gates = new Map<string, Gate>()) {
+/**
+ * A token server issuing tok-1, tok-2, … (300 s), and a registry that accepts the tokens in `valid` when it answers.
+ * `gates` hold the registry's answers to requests carrying a token; `tokenGates` hold the realm's answer to its n-th
+ * token request (tok-n).
+ */
+function registry(valid: Set<string>, gates = new Map<string, Gate>(), tokenGates = new Map<number, Gate>()) {
   let issued = 0;
   server.use(
-    http.get(REALM, () => HttpResponse.json({ token: `tok-${++issued}`, expires_in: 300 })),
+    http.get(REALM, async () => {
+      const n = ++issued;
+      const held = tokenGates.get(n);
+      if (held) {
+        held.arrived++;
+        await held.opened;
+      }
+      return HttpResponse.json({ token: `tok-${n}`, expires_in: 300 });
+    }),
     http.get(`${REGISTRY}/v2/*`, async ({ request }) => {
       const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
       const held = token === undefined ? undefined : gates.get(token);
@@ -112,6 +124,122 @@ describe('a token the registry rejects', () => {
     expect((await authFetch(manifest)).status).toBe(200);
     expect(trace()).toEqual([`GET ${manifest} Bearer`]);
     expect(sentTokens()).toEqual(['tok-2']);
+  });
+
+  it('a token obtained in the very millisecond of the rejection serves a later retry; a late 401 for the old token does not drop it', async () => {
+    const clock = 1_000_000; // never moves: the rejection and the token fetched after it share their millisecond
+    const valid = new Set(['tok-1']);
+    const gates = new Map<string, Gate>();
+    const { issued } = registry(valid, gates);
+    const authFetch = createAuthFetch({ now: () => clock });
+    expect((await authFetch(manifest)).status).toBe(200); // 401, tok-1, retry
+    const held = gate();
+    gates.set('tok-1', held);
+    const late = authFetch(manifest); // leaves with tok-1 and is held
+    await until(() => held.arrived === 1);
+    // The registry revokes tok-1: the next request meets the rejection, and its retry fetches tok-2.
+    valid.delete('tok-1');
+    valid.add('tok-2');
+    expect((await authFetch(manifest)).status).toBe(200);
+    // The held request's 401 arrives now: its retry takes the cached tok-2, and tok-2 stays cached.
+    held.open();
+    expect((await late).status).toBe(200);
+    expect((await authFetch(manifest)).status).toBe(200);
+    expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-1', 'tok-2', 'tok-2', 'tok-2']);
+    expect(issued()).toBe(2);
+  });
+
+  it('the retry does not wait for a fetch asked before the rejection, and that older token does not replace the newer one', async () => {
+    let clock = 0;
+    const valid = new Set(['tok-1', 'tok-2', 'tok-3']);
+    const gates = new Map<string, Gate>();
+    const tokenGates = new Map<number, Gate>();
+    const { issued } = registry(valid, gates, tokenGates);
+    const authFetch = createAuthFetch({ now: () => clock });
+    expect((await authFetch(manifest)).status).toBe(200); // tok-1, obtained at 0 for 300 s
+    const held = gate();
+    gates.set('tok-1', held);
+    const late = authFetch(manifest); // leaves with tok-1 and is held
+    await until(() => held.arrived === 1);
+    clock = 299_000; // tok-1 is within its margin: the next request asks for tok-2, whose answer is held
+    const slow = gate();
+    tokenGates.set(2, slow);
+    const other = authFetch(manifest);
+    await until(() => slow.arrived === 1);
+    // The registry rejects tok-1 at 299 001: the retry asks for a token of its own (tok-3) rather than wait for tok-2.
+    valid.delete('tok-1');
+    clock = 299_001;
+    held.open();
+    await until(() => issued() === 3);
+    expect((await late).status).toBe(200);
+    // tok-2 arrives last: older than tok-3, it does not replace it in the cache.
+    slow.open();
+    expect((await other).status).toBe(200);
+    expect((await authFetch(manifest)).status).toBe(200);
+    expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-3', 'tok-2', 'tok-3']);
+    expect(issued()).toBe(3);
+  });
+
+  it('a fetch that ends while a newer one is in flight leaves the newer one to be shared by later retries', async () => {
+    let clock = 0;
+    const valid = new Set(['tok-1', 'tok-2', 'tok-3']);
+    const gates = new Map<string, Gate>();
+    const tokenGates = new Map<number, Gate>();
+    const { issued } = registry(valid, gates, tokenGates);
+    let challenges = 0;
+    const authFetch = createAuthFetch({ now: () => clock, onEvent: (e) => void (e.type === 'challenge' && challenges++) });
+    expect((await authFetch(manifest)).status).toBe(200); // tok-1
+    // Two requests leave with tok-1, each held on its own.
+    const first = gate();
+    gates.set('tok-1', first);
+    const a = authFetch(manifest);
+    await until(() => first.arrived === 1);
+    const second = gate();
+    gates.set('tok-1', second);
+    const b = authFetch(manifest);
+    await until(() => second.arrived === 1);
+    clock = 299_000; // tok-1 is within its margin: another request asks for tok-2 (held)
+    const older = gate();
+    tokenGates.set(2, older);
+    const other = authFetch(manifest);
+    await until(() => older.arrived === 1);
+    // tok-1 is rejected at 299 001: a's retry asks for tok-3 (held too).
+    valid.delete('tok-1');
+    clock = 299_001;
+    const newer = gate();
+    tokenGates.set(3, newer);
+    first.open();
+    await until(() => newer.arrived === 1);
+    // tok-2 arrives while tok-3 is still awaited.
+    older.open();
+    expect((await other).status).toBe(200);
+    // b meets the rejection now: its retry joins the fetch of tok-3 (tok-2 was asked before the rejection).
+    second.open();
+    await until(() => challenges === 3);
+    await new Promise((resolve) => setImmediate(resolve)); // b's retry reaches the token manager (no I/O on the way)
+    newer.open();
+    expect((await a).status).toBe(200);
+    expect((await b).status).toBe(200);
+    expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-1', 'tok-2', 'tok-3', 'tok-3']);
+    expect(issued()).toBe(3);
+  });
+
+  it('is dropped from a shared cache: another auth fetch on the same cache never sends it', async () => {
+    const valid = new Set(['tok-1']);
+    registry(valid);
+    const cache = new MemoryTokenCache();
+    const one = createAuthFetch({ cache, tokenRetries: 0 });
+    const two = createAuthFetch({ cache, tokenRetries: 0 });
+    expect((await one(manifest)).status).toBe(200); // tok-1, cached
+    expect((await two(manifest)).status).toBe(200); // tok-1, from the shared cache
+    // The registry revokes tok-1 and the token endpoint goes down: `one` meets the rejection and cannot replace it.
+    valid.delete('tok-1');
+    server.use(http.get(REALM, () => new HttpResponse('down', { status: 503 })));
+    await expect(one(manifest)).rejects.toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 503 });
+    recorded.length = 0;
+    // `two` never met the rejection, but the cache no longer holds tok-1: it asks the realm.
+    await expect(two(manifest)).rejects.toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 503 });
+    expect(trace()).toEqual([`GET ${tokenUrl}`]);
   });
 
   it('reaches the caller as a 401 only when the token fetched after the rejection is rejected too: once, no loop', async () => {

@@ -1,6 +1,7 @@
 // Token requests: GET vs OAuth2 POST, fallbacks, refresh tokens, and every malformed answer.
 
 import { http, HttpResponse } from 'msw';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, TokenRequestError, TokenResponseError } from '../../src/index.ts';
 import { fakeRegistry, REALM, REGISTRY } from '../support/fake-registry.ts';
@@ -16,6 +17,15 @@ const form = (i: number) => Object.fromEntries(new URLSearchParams(recorded[i]!.
 function realm(handler: Parameters<typeof http.all>[1]) {
   fakeRegistry({ tokenResponse: () => new Response('unused') });
   server.use(http.all(REALM, handler));
+}
+
+/** Requests the SDK sent to the token endpoint. */
+const realmRequests = () => recorded.filter((r) => r.url.startsWith(REALM));
+
+/** Waits (a bounded number of turns of the event loop, never a guessed delay) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  expect(condition()).toBe(true);
 }
 
 describe('OAuth2 POST and refresh tokens', () => {
@@ -162,6 +172,9 @@ describe('token responses', () => {
       expect(error).toMatchObject({ code, realm: REALM });
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toContain('https://auth.test/token');
+      // One token request: a refused credential is not sent again (only a refresh token the realm issued is
+      // dropped for the credential).
+      expect(realmRequests()).toHaveLength(1);
       expect(seen.events.at(-1)).toMatchObject({ type: 'error', registry: 'registry.test' });
       seen.expectNoSecrets();
     });
@@ -315,11 +328,79 @@ describe('token responses', () => {
     const b = authFetch(manifest('team/app'));
     // Abort once the shared token request is with the realm (a waits on it), not after a guessed delay.
     await requested;
-    controller.abort(new Error('caller gave up'));
-    await expect(a).rejects.toThrow('caller gave up');
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    // toBe, not toThrow: `rejects.toThrow(message)` also passes when the promise rejects with undefined.
+    await expect(a).rejects.toBe(reason);
     release();
     expect((await b).status).toBe(200);
-    expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
+    expect(realmRequests()).toHaveLength(1);
+  });
+
+  it('a caller whose signal is aborted before its token is awaited stops at once, without waiting for the realm', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let answered = false;
+    const fake = fakeRegistry({
+      tokenResponse: async () => {
+        await held;
+        fake.tokens.set('tok-late', ['repository:team/app:pull']);
+        answered = true;
+        return HttpResponse.json({ token: 'tok-late', expires_in: 300 });
+      },
+    });
+    const controller = new AbortController();
+    const reason = new Error('caller gave up');
+    // The caller gives up while the registry's challenge is being answered, before any token is awaited.
+    const authFetch = createAuthFetch({ onEvent: (e) => e.type === 'challenge' && controller.abort(reason) });
+    let outcome: unknown = 'pending';
+    void authFetch(manifest('team/app'), { signal: controller.signal }).then(
+      () => (outcome = 'resolved'),
+      (error: unknown) => (outcome = error),
+    );
+    try {
+      // The realm holds its answer throughout: the caller's wait must end without it.
+      await until(() => outcome !== 'pending');
+      expect(outcome).toBe(reason);
+    } finally {
+      release();
+    }
+    // The token fetch itself goes on (it is shared work): let it end here, not in the next test.
+    await until(() => answered);
+  });
+
+  it('a long-lived signal keeps none of the listeners the SDK adds to it once its requests are done', async () => {
+    fakeRegistry({ expiresIn: 300 });
+    // The fetch underneath leaves the caller's signal alone, so that only the SDK's own listeners are counted.
+    const authFetch = createAuthFetch({ fetch: (input, init) => fetch(input, { ...init, signal: null }) });
+    const controller = new AbortController();
+    // Each request waits for a token fetch of its own (a new repository each time) with the caller's signal.
+    for (const repo of ['team/one', 'team/two', 'team/three']) {
+      expect((await authFetch(manifest(repo), { signal: controller.signal })).status).toBe(200);
+    }
+    expect(realmRequests()).toHaveLength(3);
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+  });
+
+  it('a token fetched in the same millisecond as the spent one it replaces takes its place in the cache', async () => {
+    const clock = 1_000_000;
+    let n = 0;
+    const fake = fakeRegistry({
+      tokenResponse: () => {
+        const token = `tok-${++n}`;
+        fake.tokens.set(token, ['repository:team/app:pull']);
+        // The first is a token the server had cached, issued a whole lifetime ago: spent when it arrives.
+        return HttpResponse.json(n === 1 ? { token, expires_in: 1, issued_at: new Date(clock - 1000).toISOString() } : { token, expires_in: 300 });
+      },
+    });
+    const authFetch = createAuthFetch({ now: () => clock });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1, used by the request that fetched it
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1 is spent: tok-2
+    expect(trace()).toEqual([`GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${manifest('team/app')} Bearer`]);
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(recorded.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual([`${manifest('team/app')} Bearer tok-2`]);
   });
 
   it('never puts a credential or token in events', async () => {
