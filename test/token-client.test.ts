@@ -67,7 +67,10 @@ describe('what the realm said, in each shape token servers use', () => {
 
   it('a code and message are cut at 500 characters, a plain text at 200 (trimmed first)', () => {
     const long = 'x'.repeat(600);
-    expect(said(400, JSON.stringify({ error: long, error_description: long }))).toEqual(['x'.repeat(500), 'x'.repeat(500)]);
+    expect(said(400, JSON.stringify({ error: long, error_description: long }))).toEqual([
+      'x'.repeat(500),
+      'x'.repeat(500),
+    ]);
     expect(said(500, `  ${'y'.repeat(300)}  `, 'text/plain')).toEqual([undefined, 'y'.repeat(200)]);
     expect(said(429, '  slow down \n', 'text/plain')).toEqual([undefined, 'slow down']);
   });
@@ -85,6 +88,8 @@ describe('what the realm said, in each shape token servers use', () => {
     expect(tokenRequestFailure(answer(399, ''), asking).message).toContain('redirected (HTTP 399) to another origin');
     const noContent = tokenRequestFailure(answer(204, ''), asking);
     expect(noContent).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 204, retryable: false });
-    expect(noContent.message).toBe('The token endpoint https://auth.example/token failed (HTTP 204). Check the realm and service.');
+    expect(noContent.message).toBe(
+      'The token endpoint https://auth.example/token failed (HTTP 204). Check the realm and service.',
+    );
   });
 });
