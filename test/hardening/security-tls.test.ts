@@ -86,6 +86,13 @@ describe('an https registry cannot send credentials to an http realm', () => {
     expect(sentTo('http://auth.example').map((r) => r.headers.authorization?.split(' ')[0])).toEqual(['Basic']);
   });
 
+  it('allowed for every registry with allowInsecureRealm: true', async () => {
+    bearerRegistry('https://registry.test', 'http://auth.example/token');
+    const res = await authFetch(password, { allowInsecureRealm: true })(manifest('https://registry.test'));
+    expect(res.status).toBe(200);
+    expect(sentTo('http://auth.example').map((r) => r.headers.authorization?.split(' ')[0])).toEqual(['Basic']);
+  });
+
   it('anonymous tokens may come from an http realm (nothing secret is sent)', async () => {
     bearerRegistry('https://registry.test', 'http://auth.example/token');
     expect((await authFetch(undefined)(manifest('https://registry.test'))).status).toBe(200);
@@ -133,7 +140,10 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
 
   it('a Basic registry over http on a non-loopback host is refused; allowInsecureRealm lets it through', async () => {
     basicRegistry('http://registry.example');
-    await refused(authFetch(password)(manifest('http://registry.example')));
+    const error = await refused(authFetch(password)(manifest('http://registry.example')));
+    expect((error as Error).message).toBe(
+      'Refusing to send Basic credentials to registry.example over plain http. Use https, or set allowInsecureRealm for this registry if you trust the network.',
+    );
     expect(await sentWithSecret('http://registry.example')).toEqual([]);
     expect(sentTo('http://registry.example')).toHaveLength(1);
     const res = await authFetch(password, { allowInsecureRealm: ['registry.example'] })(manifest('http://registry.example'));

@@ -174,6 +174,67 @@ describe('bad credential values: a typed error naming the field, never the value
   });
 });
 
+describe('a provider answering access tokens for a token registry', () => {
+  /** A registry that takes the bearer tokens in `valid` (and those its realm issues, tok-1, tok-2, …). */
+  function registry(valid: Set<string>) {
+    let issued = 0;
+    server.use(
+      http.get(REALM, () => {
+        const token = `tok-${++issued}`;
+        valid.add(token);
+        return HttpResponse.json({ token, expires_in: 300 });
+      }),
+      http.get(`${REGISTRY}/v2/*`, ({ request }) => {
+        const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
+        if (token !== undefined && valid.has(token)) return new HttpResponse('ok');
+        const challenge = bearer({
+          realm: REALM,
+          service: 'registry.test',
+          scope: 'repository:team/app:pull',
+          ...(token && { error: 'invalid_token' }),
+        });
+        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge } });
+      }),
+    );
+  }
+  const sent = () =>
+    recorded.map((r) => `${r.url === manifest('team/app') ? 'registry' : r.url} ${r.headers.authorization ?? '-'}`);
+
+  it('the access token goes as it is (no token request); refused, the provider is asked again', async () => {
+    const valid = new Set(['access-1']);
+    registry(valid);
+    const { provider, calls } = counting(() => ({ accessToken: `access-${calls.length}` }));
+    const authFetch = createAuthFetch({ credentials: provider });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(sent()).toEqual(['registry -', 'registry Bearer access-1']);
+    // The registry no longer takes access-1: the retry asks the provider, whose new answer goes as it is.
+    valid.delete('access-1');
+    valid.add('access-2');
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(sent()).toEqual(['registry Bearer access-1', 'registry Bearer access-2']);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a provider that answers a password after its access token was refused gets the token flow, not Basic', async () => {
+    const valid = new Set(['access-1']);
+    registry(valid);
+    const { provider } = counting(() =>
+      valid.has('access-1') ? { accessToken: 'access-1' } : { username: 'alice', password: PASSWORD },
+    );
+    const authFetch = createAuthFetch({ credentials: provider });
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    valid.delete('access-1');
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(sent()).toEqual([
+      'registry Bearer access-1',
+      `${tokenUrl('repository:team/app:pull')} ${basic('alice', PASSWORD)}`,
+      'registry Bearer tok-1',
+    ]);
+  });
+});
+
 describe('challenge answered without a realm to a request that carried nothing', () => {
   it('an anonymous request to a Basic registry gets the 401 itself', async () => {
     server.use(http.get(`${REGISTRY}/v2/*`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } })));

@@ -1,7 +1,8 @@
-// Token requests as a page makes them: a realm on another origin that fails the way one without CORS headers fails
-// gets an error naming the headers it must send; a POST with the credentials' form may not follow a redirect, a GET
-// may. Whether the SDK runs in a page is decided when it loads, so this file gives the globals a page has (a
-// `document`, a `location`) before loading it; each test file has its own globals and modules.
+// Requests as a page makes them: a realm on another origin that fails the way one without CORS headers fails gets an
+// error naming the headers it must send; a POST with the credentials' form may not follow a redirect, a GET may;
+// registry requests keep the caller's redirect mode, and a 401 met after a redirect to another origin is returned.
+// Whether the SDK runs in a page is decided when it loads, so this file gives the globals a page has (a `document`, a
+// `location`) before loading it; each test file has its own globals and modules.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Sdk from '../../src/index.ts';
@@ -96,5 +97,53 @@ describe('redirects of token requests in a page (the browser follows them itself
     const authFetch = sdk.createAuthFetch({ fetch, credentials: { refreshToken: 'refresh-secret' } });
     expect((await authFetch(manifest)).status).toBe(200);
     expect(realmInits.map((init) => `${init.method} ${init.redirect}`)).toEqual(['POST error', 'GET undefined']);
+  });
+});
+
+describe('registry requests in a page', () => {
+  /** A 401 the browser got after following a redirect to `url` (fetch's `redirected` and `url` say so). */
+  const afterRedirect = (url: string, challenge: string) =>
+    Object.defineProperties(new Response(null, { status: 401, headers: { 'www-authenticate': challenge } }), {
+      redirected: { value: true },
+      url: { value: url },
+    });
+
+  it("keep the caller's redirect mode; a 401 met after a redirect is answered only on the registry's own origin", async () => {
+    const registryInits: RequestInit[] = [];
+    const realms: string[] = [];
+    let issued = 0;
+    const challenge = (realm: string, error?: string) =>
+      `Bearer realm="${realm}",service="registry.test",scope="repository:team/app:pull"${error ? `,error="${error}"` : ''}`;
+    const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      if (url.origin === 'https://auth.test' || url.origin === 'https://storage-auth.test') {
+        realms.push(url.origin);
+        return Response.json({ token: `tok-${++issued}`, expires_in: 300 });
+      }
+      registryInits.push(init);
+      const token = request.headers.get('authorization')?.replace(/^Bearer /, '');
+      // The blob's storage, on another origin, challenges the redirected request for a token of its own realm.
+      if (url.pathname.endsWith('/blobs/sha256:abc'))
+        return afterRedirect('https://storage.test/blob', challenge('https://storage-auth.test/token'));
+      // An old tag redirects on the registry's origin, where tok-1 is no longer taken.
+      if (url.pathname.endsWith('/manifests/old') && token === 'tok-1') {
+        return afterRedirect(
+          'https://registry.test/v2/team/app/manifests/latest',
+          challenge('https://auth.test/token', 'invalid_token'),
+        );
+      }
+      return token
+        ? new Response('ok')
+        : new Response(null, { status: 401, headers: { 'www-authenticate': challenge('https://auth.test/token') } });
+    };
+    const authFetch = sdk.createAuthFetch({ fetch });
+    expect((await authFetch(manifest)).status).toBe(200); // tok-1
+    const blob = await authFetch('https://registry.test/v2/team/app/blobs/sha256:abc');
+    expect(blob.status).toBe(401); // the storage's, not answered
+    expect(realms).toEqual(['https://auth.test']);
+    expect((await authFetch('https://registry.test/v2/team/app/manifests/old')).status).toBe(200); // answered: tok-2
+    expect(realms).toEqual(['https://auth.test', 'https://auth.test']);
+    expect(registryInits.map((init) => init.redirect)).toEqual(Array(5).fill(undefined));
   });
 });

@@ -195,6 +195,18 @@ describe('Basic registries', () => {
     expect(seen.events.map((e) => e.type)).toEqual(['challenge', 'challenge']);
   });
 
+  it('an identity token without a user goes to a Basic registry as user <token>, its password the token', async () => {
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, ({ request }) =>
+        request.headers.get('authorization') === basic('<token>', REFRESH)
+          ? new HttpResponse('ok')
+          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="Registry Realm"' } }),
+      ),
+    );
+    expect((await createAuthFetch({ credentials: { refreshToken: REFRESH } })(manifest('team/app'))).status).toBe(200);
+    expect(recorded.map((r) => r.headers.authorization)).toEqual([undefined, basic('<token>', REFRESH)]);
+  });
+
   it('a registry known to use tokens stays a token registry after a Basic challenge (Harbor)', async () => {
     const fake = fakeRegistry({ expiresIn: 300 });
     // Harbor answers a token too narrow for this repository with a Basic challenge, and takes Basic there.
