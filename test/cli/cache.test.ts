@@ -46,7 +46,9 @@ interface CacheFile {
 }
 const readCache = async () => JSON.parse(await readFile(file, 'utf8')) as CacheFile;
 
-describe('the token cache file', () => {
+// Several tests run the command ten times or more, a Node process each: more than vitest's 20 s default on a machine
+// busy with other work.
+describe('the token cache file', { timeout: 120_000 }, () => {
   it('ten calls in a row cost 3 + 9 × 1 requests', async () => {
     const perCall: number[] = [];
     for (let i = 0; i < 10; i++) {
