@@ -52,3 +52,44 @@ describe('tokenRequestFailure', () => {
     expect(error.message).toContain('it was not followed. Point the registry at the final token URL.');
   });
 });
+
+describe('what the realm said, in each shape token servers use', () => {
+  const said = (status: number, body: string, contentType?: string) => {
+    const { serverCode, serverMessage } = tokenRequestFailure(answer(status, body, contentType), asking);
+    return [serverCode, serverMessage];
+  };
+
+  it('a JSON string, number or null is quoted as text, not read as an error object', () => {
+    expect(said(401, '"denied"')).toEqual([undefined, '"denied"']);
+    expect(said(500, '42')).toEqual([undefined, '42']);
+    expect(said(500, 'null')).toEqual([undefined, 'null']);
+  });
+
+  it('a code and message are cut at 500 characters, a plain text at 200 (trimmed first)', () => {
+    const long = 'x'.repeat(600);
+    expect(said(400, JSON.stringify({ error: long, error_description: long }))).toEqual([
+      'x'.repeat(500),
+      'x'.repeat(500),
+    ]);
+    expect(said(500, `  ${'y'.repeat(300)}  `, 'text/plain')).toEqual([undefined, 'y'.repeat(200)]);
+    expect(said(429, '  slow down \n', 'text/plain')).toEqual([undefined, 'slow down']);
+  });
+
+  it('an HTML page is named by its content type or by a body that starts with a tag, after any whitespace', () => {
+    expect(said(502, '<html>Bad gateway</html>', 'text/plain')).toEqual([undefined, '(an HTML page)']);
+    expect(said(502, '\n  <!DOCTYPE html><html></html>', 'text/plain')).toEqual([undefined, '(an HTML page)']);
+    expect(said(502, 'Bad gateway', 'text/html; charset=utf-8')).toEqual([undefined, '(an HTML page)']);
+    // A text with a `<` further in is text.
+    expect(said(429, 'limit < 10 requests', 'text/plain')).toEqual([undefined, 'limit < 10 requests']);
+  });
+
+  it('a 3xx is a redirect that was not followed; another status outside 200 is a failure', () => {
+    expect(tokenRequestFailure(answer(300, ''), asking).message).toContain('redirected (HTTP 300) to another origin');
+    expect(tokenRequestFailure(answer(399, ''), asking).message).toContain('redirected (HTTP 399) to another origin');
+    const noContent = tokenRequestFailure(answer(204, ''), asking);
+    expect(noContent).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 204, retryable: false });
+    expect(noContent.message).toBe(
+      'The token endpoint https://auth.example/token failed (HTTP 204). Check the realm and service.',
+    );
+  });
+});

@@ -48,11 +48,12 @@ function basicRegistry(origin: string): void {
 const authFetch = (credentials: Credential | undefined, extra: AuthFetchOptions = {}) =>
   createAuthFetch({ ...(credentials ? { credentials } : {}), onEvent: seen.onEvent, ...extra });
 
-async function refused(promise: Promise<Response>): Promise<void> {
+async function refused(promise: Promise<Response>): Promise<unknown> {
   const error = await seen.catch(promise);
   expect(error).toBeInstanceOf(OciAuthError);
   expect((error as OciAuthError).code).toBe('INSECURE_REALM');
   expect((error as Error).message).not.toContain(PASSWORD);
+  return error;
 }
 
 const sentTo = (prefix: string) => recorded.filter((r) => r.url.startsWith(prefix));
@@ -68,7 +69,10 @@ describe('an https registry cannot send credentials to an http realm', () => {
   for (const [name, credential] of [['a password', password], ['a refresh token', refresh]] as const) {
     it(`${name}: refused with INSECURE_REALM; the realm receives nothing`, async () => {
       bearerRegistry('https://registry.test', 'http://auth.example/token');
-      await refused(authFetch(credential)(manifest('https://registry.test')));
+      const error = await refused(authFetch(credential)(manifest('https://registry.test')));
+      expect((error as Error).message).toBe(
+        'Refusing to send credentials to http://auth.example/token over plain http. Use https, or set allowInsecureRealm for this registry if you trust the network.',
+      );
       expect(sentTo('http://auth.example')).toEqual([]);
     });
   }

@@ -229,14 +229,26 @@ describe('the cache option (docs/caching.md)', () => {
     const calls: string[] = [];
     /** Every key passed to get, set or delete, in order. */
     const keys: string[] = [];
-    const call = (name: string, key: string) => (calls.push(name), keys.push(key));
+    const call = (name: string, key: string) => {
+      calls.push(name);
+      keys.push(key);
+    };
     return {
       map,
       calls,
       keys,
-      get: async (key) => (call('get', key), map.get(key)),
-      set: async (key, value) => void (call('set', key), map.set(key, value)),
-      delete: async (key) => void (call('delete', key), map.delete(key)),
+      get: async (key) => {
+        call('get', key);
+        return map.get(key);
+      },
+      set: async (key, value) => {
+        call('set', key);
+        map.set(key, value);
+      },
+      delete: async (key) => {
+        call('delete', key);
+        map.delete(key);
+      },
     };
   }
 

@@ -4,6 +4,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, MemoryTokenCache } from '../../src/index.ts';
+import type { AuthEvent } from '../../src/index.ts';
 import { REALM, REGISTRY, SERVICE } from '../support/fake-registry.ts';
 import { bearer, recorded, server, trace, useMsw } from '../support/msw.ts';
 
@@ -68,6 +69,28 @@ async function until(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
+/**
+ * An auth fetch on `registry()` whose clock the test sets (`time.now`, 0 at first), once it has fetched tok-1 and
+ * used it; the registry accepts the tokens in `valid`.
+ */
+async function afterTok1(valid: string[], extra: { now?: number; onEvent?: (e: AuthEvent) => void } = {}) {
+  const time = { now: extra.now ?? 0 };
+  const setup = { valid: new Set(valid), gates: new Map<string, Gate>(), tokenGates: new Map<number, Gate>() };
+  const { issued } = registry(setup.valid, setup.gates, setup.tokenGates);
+  const authFetch = createAuthFetch({ now: () => time.now, ...(extra.onEvent && { onEvent: extra.onEvent }) });
+  expect((await authFetch(manifest)).status).toBe(200); // 401, tok-1, retry
+  return { ...setup, time, issued, authFetch };
+}
+
+/** Holds `gates`' next arrival under `key` (a token at the registry, a request number at the realm): `start` causes it. */
+async function hold<K, T>(gates: Map<K, Gate>, key: K, start: () => T): Promise<{ started: T; open: () => void }> {
+  const held = gate();
+  gates.set(key, held);
+  const started = start();
+  await until(() => held.arrived === 1);
+  return { started, open: held.open };
+}
+
 describe('a token the registry rejects', () => {
   it('is not replaced by a token cached before the rejection: the retry uses one obtained after it', async () => {
     let clock = 0;
@@ -127,99 +150,63 @@ describe('a token the registry rejects', () => {
   });
 
   it('a token obtained in the very millisecond of the rejection serves a later retry; a late 401 for the old token does not drop it', async () => {
-    const clock = 1_000_000; // never moves: the rejection and the token fetched after it share their millisecond
-    const valid = new Set(['tok-1']);
-    const gates = new Map<string, Gate>();
-    const { issued } = registry(valid, gates);
-    const authFetch = createAuthFetch({ now: () => clock });
-    expect((await authFetch(manifest)).status).toBe(200); // 401, tok-1, retry
-    const held = gate();
-    gates.set('tok-1', held);
-    const late = authFetch(manifest); // leaves with tok-1 and is held
-    await until(() => held.arrived === 1);
+    // The clock never moves: the rejection and the token fetched after it share their millisecond.
+    const { valid, gates, issued, authFetch } = await afterTok1(['tok-1'], { now: 1_000_000 });
+    const late = await hold(gates, 'tok-1', () => authFetch(manifest)); // leaves with tok-1 and is held
     // The registry revokes tok-1: the next request meets the rejection, and its retry fetches tok-2.
     valid.delete('tok-1');
     valid.add('tok-2');
     expect((await authFetch(manifest)).status).toBe(200);
     // The held request's 401 arrives now: its retry takes the cached tok-2, and tok-2 stays cached.
-    held.open();
-    expect((await late).status).toBe(200);
+    late.open();
+    expect((await late.started).status).toBe(200);
     expect((await authFetch(manifest)).status).toBe(200);
     expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-1', 'tok-2', 'tok-2', 'tok-2']);
     expect(issued()).toBe(2);
   });
 
   it('the retry does not wait for a fetch asked before the rejection, and that older token does not replace the newer one', async () => {
-    let clock = 0;
-    const valid = new Set(['tok-1', 'tok-2', 'tok-3']);
-    const gates = new Map<string, Gate>();
-    const tokenGates = new Map<number, Gate>();
-    const { issued } = registry(valid, gates, tokenGates);
-    const authFetch = createAuthFetch({ now: () => clock });
-    expect((await authFetch(manifest)).status).toBe(200); // tok-1, obtained at 0 for 300 s
-    const held = gate();
-    gates.set('tok-1', held);
-    const late = authFetch(manifest); // leaves with tok-1 and is held
-    await until(() => held.arrived === 1);
-    clock = 299_000; // tok-1 is within its margin: the next request asks for tok-2, whose answer is held
-    const slow = gate();
-    tokenGates.set(2, slow);
-    const other = authFetch(manifest);
-    await until(() => slow.arrived === 1);
+    const { valid, gates, tokenGates, time, issued, authFetch } = await afterTok1(['tok-1', 'tok-2', 'tok-3']);
+    const late = await hold(gates, 'tok-1', () => authFetch(manifest)); // leaves with tok-1 (obtained at 0) and is held
+    time.now = 299_000; // tok-1 is within its margin: the next request asks for tok-2, whose answer is held
+    const other = await hold(tokenGates, 2, () => authFetch(manifest));
     // The registry rejects tok-1 at 299 001: the retry asks for a token of its own (tok-3) rather than wait for tok-2.
     valid.delete('tok-1');
-    clock = 299_001;
-    held.open();
+    time.now = 299_001;
+    late.open();
     await until(() => issued() === 3);
-    expect((await late).status).toBe(200);
+    expect((await late.started).status).toBe(200);
     // tok-2 arrives last: older than tok-3, it does not replace it in the cache.
-    slow.open();
-    expect((await other).status).toBe(200);
+    other.open();
+    expect((await other.started).status).toBe(200);
     expect((await authFetch(manifest)).status).toBe(200);
     expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-3', 'tok-2', 'tok-3']);
     expect(issued()).toBe(3);
   });
 
   it('a fetch that ends while a newer one is in flight leaves the newer one to be shared by later retries', async () => {
-    let clock = 0;
-    const valid = new Set(['tok-1', 'tok-2', 'tok-3']);
-    const gates = new Map<string, Gate>();
-    const tokenGates = new Map<number, Gate>();
-    const { issued } = registry(valid, gates, tokenGates);
     let challenges = 0;
-    const authFetch = createAuthFetch({ now: () => clock, onEvent: (e) => void (e.type === 'challenge' && challenges++) });
-    expect((await authFetch(manifest)).status).toBe(200); // tok-1
+    const onEvent = (e: AuthEvent) => void (e.type === 'challenge' && challenges++);
+    const { valid, gates, tokenGates, time, issued, authFetch } = await afterTok1(['tok-1', 'tok-2', 'tok-3'], { onEvent });
     // Two requests leave with tok-1, each held on its own.
-    const first = gate();
-    gates.set('tok-1', first);
-    const a = authFetch(manifest);
-    await until(() => first.arrived === 1);
-    const second = gate();
-    gates.set('tok-1', second);
-    const b = authFetch(manifest);
-    await until(() => second.arrived === 1);
-    clock = 299_000; // tok-1 is within its margin: another request asks for tok-2 (held)
-    const older = gate();
-    tokenGates.set(2, older);
-    const other = authFetch(manifest);
-    await until(() => older.arrived === 1);
+    const a = await hold(gates, 'tok-1', () => authFetch(manifest));
+    const b = await hold(gates, 'tok-1', () => authFetch(manifest));
+    time.now = 299_000; // tok-1 is within its margin: another request asks for tok-2 (held)
+    const other = await hold(tokenGates, 2, () => authFetch(manifest));
     // tok-1 is rejected at 299 001: a's retry asks for tok-3 (held too).
     valid.delete('tok-1');
-    clock = 299_001;
-    const newer = gate();
-    tokenGates.set(3, newer);
-    first.open();
-    await until(() => newer.arrived === 1);
+    time.now = 299_001;
+    const newer = await hold(tokenGates, 3, () => a.open());
     // tok-2 arrives while tok-3 is still awaited.
-    older.open();
-    expect((await other).status).toBe(200);
+    other.open();
+    expect((await other.started).status).toBe(200);
     // b meets the rejection now: its retry joins the fetch of tok-3 (tok-2 was asked before the rejection).
-    second.open();
+    b.open();
     await until(() => challenges === 3);
     await new Promise((resolve) => setImmediate(resolve)); // b's retry reaches the token manager (no I/O on the way)
     newer.open();
-    expect((await a).status).toBe(200);
-    expect((await b).status).toBe(200);
+    expect((await a.started).status).toBe(200);
+    expect((await b.started).status).toBe(200);
     expect(sentTokens()).toEqual(['-', 'tok-1', 'tok-1', 'tok-1', 'tok-2', 'tok-3', 'tok-3']);
     expect(issued()).toBe(3);
   });
