@@ -30,7 +30,11 @@ export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void,
   async function settle(operation: Operation, answer: PromiseLike<unknown>): Promise<unknown> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise((_, reject) => {
-      timer = setTimeout(reject, timeoutMs, new Error(`The token cache did not answer ${operation} within ${timeoutMs} ms`));
+      timer = setTimeout(
+        reject,
+        timeoutMs,
+        new Error(`The token cache did not answer ${operation} within ${timeoutMs} ms`),
+      );
     });
     try {
       return checked(operation, await Promise.race([answer, late]));
@@ -53,7 +57,10 @@ export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void,
     set,
     delete: (key: string) => call('delete', () => cache.delete(key)),
     /** What was learnt about a registry, as stored (unchecked: the auth fetch reads it as a challenge). */
-    registry: (origin: string) => Promise.resolve(call('get', () => cache.get(`registry\n${origin}`))) as Promise<Partial<RegistryRecord> | undefined>,
+    registry: (origin: string) =>
+      Promise.resolve(call('get', () => cache.get(`registry\n${origin}`))) as Promise<
+        Partial<RegistryRecord> | undefined
+      >,
     /** Keep what was learnt about a registry for REGISTRY_TTL_MS. */
     learnt: (origin: string, record: RegistryRecord) => set(`registry\n${origin}`, record, REGISTRY_TTL_MS),
   };
@@ -61,7 +68,8 @@ export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void,
 
 type Operation = 'get' | 'set' | 'delete';
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 
 /** A set answered `false` failed (Keyv's way of failing quietly). */
 function checked(operation: Operation, answer: unknown): unknown {

@@ -62,7 +62,11 @@ export function createJsonFileReader<T>(
       } catch (error) {
         // The parser's message quotes the text around the error: keep only the position.
         const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-        throw configError(file, registry, `it is not valid JSON${position === undefined ? '' : ` (error at offset ${position})`}`);
+        throw configError(
+          file,
+          registry,
+          `it is not valid JSON${position === undefined ? '' : ` (error at offset ${position})`}`,
+        );
       }
     }
     return parse(data, file, registry);
