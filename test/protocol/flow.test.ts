@@ -287,7 +287,8 @@ describe('401 handling', () => {
 
   it('invalid_token evicts the cached token and fetches a fresh one', async () => {
     const fake = fakeRegistry({ expiresIn: 300 });
-    const authFetch = createAuthFetch();
+    const seen = new Observed();
+    const authFetch = createAuthFetch({ onEvent: seen.onEvent });
     await authFetch(manifest('team/app'));
     fake.revokeAll();
     recorded.length = 0;
@@ -300,6 +301,23 @@ describe('401 handling', () => {
     ]);
     expect(recorded[0]!.headers.authorization).toBe('Bearer tok-1');
     expect(recorded[2]!.headers.authorization).toBe('Bearer tok-2');
+    expect(seen.events.filter((e) => e.type === 'retry').at(-1)).toMatchObject({ reason: 'invalid_token' });
+  });
+
+  it('after insufficient_scope, a cached token for the wider scope serves the retry: no token request', async () => {
+    let demandPush = false;
+    fakeRegistry({ expiresIn: 300, requires: (method) => (method === 'GET' && !demandPush ? 'pull' : 'pull,push') });
+    const authFetch = createAuthFetch();
+    expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1: pull
+    expect((await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' })).status).toBe(201); // tok-2: pull,push
+    // The registry now wants push to read (django-oci): the pull token falls short, the push token serves.
+    demandPush = true;
+    recorded.length = 0;
+    expect((await authFetch(manifest('team/app'))).status).toBe(200);
+    expect(recorded.map((r) => `${r.method} ${r.url} ${r.headers.authorization}`)).toEqual([
+      `GET ${manifest('team/app')} Bearer tok-1`,
+      `GET ${manifest('team/app')} Bearer tok-2`,
+    ]);
   });
 
   it('a registry that 401s forever gets exactly one retry, and the 401 reaches the caller', async () => {
