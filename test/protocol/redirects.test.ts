@@ -44,13 +44,22 @@ describe('redirects', () => {
       http.get(blob, ({ request }) =>
         request.headers.get('authorization')
           ? new HttpResponse(null, { status: 307, headers: { location: 'https://storage.test/blob?sig=signed' } })
-          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"` } }),
+          : new HttpResponse(null, {
+              status: 401,
+              headers: {
+                'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"`,
+              },
+            }),
       ),
     );
     const res = await createAuthFetch()(blob, { redirect: 'manual' });
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('https://storage.test/blob?sig=signed');
-    expect(trace()).toEqual([`GET ${blob}`, `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${blob} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${blob}`,
+      `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+      `GET ${blob} Bearer`,
+    ]);
   });
 
   it('a same-origin redirect keeps the token', async () => {
