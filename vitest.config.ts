@@ -17,7 +17,15 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: 'test-output/vitest.json' },
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, SOAK], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, SOAK],
+          sequence: { groupOrder: 0 },
+        },
+      },
       { extends: true, test: { name: 'soak', include: [SOAK], sequence: { groupOrder: 1 } } },
     ],
   },

@@ -15,11 +15,16 @@ function memoryRegistry(): (input: RequestInfo | URL, init?: RequestInit) => Pro
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (url.origin === 'https://auth.bench.invalid') {
       const scope = url.searchParams.getAll('scope').join(' ');
-      return new Response(JSON.stringify({ token: `t:${scope}`, expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ token: `t:${scope}`, expires_in: 3600 }), {
+        headers: { 'content-type': 'application/json' },
+      });
     }
     const auth = new Headers(init?.headers).get('authorization');
     if (!auth) {
-      return new Response(null, { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}",service="bench"` } });
+      return new Response(null, {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="${REALM}",service="bench"` },
+      });
     }
     return new Response('{}');
   };
@@ -53,7 +58,10 @@ async function throughDefaultCache(distinct: number) {
     heapAfterMiB: mib(heapAfter),
     heapGrowthMiB: mib(heapAfter - heapBefore),
     // Bounded means flat once the cache and the covering index are full: compare the two halves.
-    heapGrowthSecondHalfMiB: round(samples.at(-1)!.heapMiB - (samples.find((x) => x.sets >= distinct / 2)?.heapMiB ?? Number.NaN), 2),
+    heapGrowthSecondHalfMiB: round(
+      samples.at(-1)!.heapMiB - (samples.find((x) => x.sets >= distinct / 2)?.heapMiB ?? Number.NaN),
+      2,
+    ),
     heapAt: samples,
     usPerColdScope: round((elapsed * 1000) / distinct, 1),
     bounded: cache.size <= cache.maxEntries,
@@ -61,7 +69,12 @@ async function throughDefaultCache(distinct: number) {
 }
 
 function entry(i: number): CachedToken {
-  return { token: `token-${i}`, expiresAt: Date.now() + 3_600_000, obtainedAt: Date.now(), scopes: [`repository:repo-${i}:pull`] };
+  return {
+    token: `token-${i}`,
+    expiresAt: Date.now() + 3_600_000,
+    obtainedAt: Date.now(),
+    scopes: [`repository:repo-${i}:pull`],
+  };
 }
 
 /** ns per cache.get() hit, over random keys, for a cache holding `size` entries. */
@@ -120,15 +133,42 @@ export async function runCacheScale(options: { distinct: number; rounds: number 
 export function printCacheScale(r: Awaited<ReturnType<typeof runCacheScale>>): string {
   const s = r.scale;
   const first = table([
-    ['distinct scope sets', 'maxEntries', 'entries after', 'heap before MiB', 'heap after MiB', 'growth MiB', 'growth 2nd half MiB', 'µs per cold scope'],
-    [s.distinctScopeSets, s.maxEntries, s.cacheEntriesAfter, s.heapBeforeMiB, s.heapAfterMiB, s.heapGrowthMiB, s.heapGrowthSecondHalfMiB, s.usPerColdScope],
+    [
+      'distinct scope sets',
+      'maxEntries',
+      'entries after',
+      'heap before MiB',
+      'heap after MiB',
+      'growth MiB',
+      'growth 2nd half MiB',
+      'µs per cold scope',
+    ],
+    [
+      s.distinctScopeSets,
+      s.maxEntries,
+      s.cacheEntriesAfter,
+      s.heapBeforeMiB,
+      s.heapAfterMiB,
+      s.heapGrowthMiB,
+      s.heapGrowthSecondHalfMiB,
+      s.usPerColdScope,
+    ],
   ]);
-  const heap = table([['after N sets', 'heap MiB', 'cache entries'], ...s.heapAt.map((x) => [x.sets, x.heapMiB, x.cacheEntries])]);
+  const heap = table([
+    ['after N sets', 'heap MiB', 'cache entries'],
+    ...s.heapAt.map((x) => [x.sets, x.heapMiB, x.cacheEntries]),
+  ]);
   const second = table([
     ['lookup', 'ns at 1k entries', 'ns at 10k', 'ns at 100k', '100k / 1k'],
     ...(['cacheGet', 'warmRequest'] as const).map((k) => {
       const l = r.lookups[k];
-      return [k === 'cacheGet' ? 'MemoryTokenCache.get' : 'warm authFetch request (in-memory fetch)', l.nsAt[1_000]!, l.nsAt[10_000]!, l.nsAt[100_000]!, l.ratio100kTo1k];
+      return [
+        k === 'cacheGet' ? 'MemoryTokenCache.get' : 'warm authFetch request (in-memory fetch)',
+        l.nsAt[1_000]!,
+        l.nsAt[10_000]!,
+        l.nsAt[100_000]!,
+        l.ratio100kTo1k,
+      ];
     }),
   ]);
   return `${first}\n\n${heap}\n\n${second}`;

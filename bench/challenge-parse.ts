@@ -8,7 +8,9 @@ import type { CorpusEntry, ExpectedChallenge } from './corpus.ts';
 import { median, round, table } from './lib/stats.ts';
 
 const require = createRequire(import.meta.url);
-const authHeader = require('auth-header') as { parse(h: string): { scheme: string; params: Record<string, string | string[]>; token: string | string[] | null } };
+const authHeader = require('auth-header') as {
+  parse(h: string): { scheme: string; params: Record<string, string | string[]>; token: string | string[] | null };
+};
 const wwwAuthenticate = require('www-authenticate') as {
   parsers: { WWW_Authenticate: new (h: string) => { scheme: string; parms: Record<string, string>; err?: string } };
 };
@@ -38,7 +40,11 @@ export const parsers: Parser[] = [
     run: (h) => parseChallenges(h),
     read: (h) => {
       try {
-        return parseChallenges(h).map((c) => ({ scheme: c.scheme, params: { ...c.params }, ...(c.token68 !== undefined ? { token68: c.token68 } : {}) }));
+        return parseChallenges(h).map((c) => ({
+          scheme: c.scheme,
+          params: { ...c.params },
+          ...(c.token68 !== undefined ? { token68: c.token68 } : {}),
+        }));
       } catch {
         return 'error';
       }
@@ -99,7 +105,11 @@ function judge(parser: Parser, entry: CorpusEntry): { ok: boolean; got: Outcome 
   const got = parser.read(entry.header);
   if (entry.expect === 'error') return { ok: got === 'error', got };
   if (got === 'error') return { ok: false, got };
-  if (parser.multi) return { ok: got.length === entry.expect.length && got.every((c, i) => same(c, entry.expect[i] as ExpectedChallenge)), got };
+  if (parser.multi)
+    return {
+      ok: got.length === entry.expect.length && got.every((c, i) => same(c, entry.expect[i] as ExpectedChallenge)),
+      got,
+    };
   return { ok: same(got[0], entry.expect[0]), got };
 }
 
@@ -163,9 +173,18 @@ export function runChallengeParse(options: ParseBenchOptions) {
 }
 
 export function printChallengeParse(r: ReturnType<typeof runChallengeParse>): string {
-  const rows: Array<Array<string | number>> = [['parser', 'headers/s (median)', 'wrong', 'registry', 'rfc', 'invalid accepted']];
+  const rows: Array<Array<string | number>> = [
+    ['parser', 'headers/s (median)', 'wrong', 'registry', 'rfc', 'invalid accepted'],
+  ];
   for (const c of r.correctness) {
-    rows.push([c.parser, r.headersPerSecondMedian[c.parser] ?? 0, `${c.wrong}/${c.entries}`, c.wrongByKind.registry, c.wrongByKind.rfc, c.wrongByKind.invalidAccepted]);
+    rows.push([
+      c.parser,
+      r.headersPerSecondMedian[c.parser] ?? 0,
+      `${c.wrong}/${c.entries}`,
+      c.wrongByKind.registry,
+      c.wrongByKind.rfc,
+      c.wrongByKind.invalidAccepted,
+    ]);
   }
   return `${table(rows)}\nours / fastest peer: ${r.ratioVsFastestPeerMedian} (median of ${r.rounds} rounds; min ${r.ratioVsFastestPeerMin}, max ${r.ratioVsFastestPeerMax}); target ≥ 2: ${r.meetsTarget ? 'met' : 'MISSED'}`;
 }

@@ -28,7 +28,8 @@ export interface Client {
   session(registry: ReferenceRegistry, credentials: Credentials): Session;
 }
 
-const MANIFEST_ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+const MANIFEST_ACCEPT =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
 
 function version(pkg: string): string {
   return (require(`${pkg}/package.json`) as { version: string }).version;
@@ -42,7 +43,8 @@ async function expectOk(res: Response, what: string): Promise<void> {
 /** Shared by oci-auth-fetch and the naive client: plain fetch-level calls. */
 function fetchSession(registry: ReferenceRegistry, get: (url: string, accept?: string) => Promise<Response>): Session {
   return {
-    manifest: async (repo, ref) => expectOk(await get(`${registry.url}/v2/${repo}/manifests/${ref}`, MANIFEST_ACCEPT), 'manifest'),
+    manifest: async (repo, ref) =>
+      expectOk(await get(`${registry.url}/v2/${repo}/manifests/${ref}`, MANIFEST_ACCEPT), 'manifest'),
     blob: async (repo, digest) => expectOk(await get(`${registry.url}/v2/${repo}/blobs/${digest}`), 'blob'),
     tags: async (repo) => expectOk(await get(`${registry.url}/v2/${repo}/tags/list`), 'tags'),
     close: () => {},
@@ -73,7 +75,8 @@ const naive: Client = {
       if (!challenge?.params.realm) return first;
       const tokenUrl = new URL(challenge.params.realm);
       if (challenge.params.service) tokenUrl.searchParams.set('service', challenge.params.service);
-      for (const s of (challenge.params.scope ?? '').split(' ').filter(Boolean)) tokenUrl.searchParams.append('scope', s);
+      for (const s of (challenge.params.scope ?? '').split(' ').filter(Boolean))
+        tokenUrl.searchParams.append('scope', s);
       const tokenRes = await fetch(tokenUrl, { headers: { authorization: basic } });
       const { token, access_token: accessToken } = (await tokenRes.json()) as { token?: string; access_token?: string };
       return fetch(url, { headers: { ...headers, authorization: `Bearer ${accessToken ?? token}` } });
@@ -85,7 +88,15 @@ const naive: Client = {
 interface Snyk {
   getManifest(base: string, repo: string, ref: string, u?: string, p?: string, o?: object): Promise<unknown>;
   getLayer(base: string, repo: string, digest: string, u?: string, p?: string, o?: object): Promise<Buffer>;
-  getTags(base: string, repo: string, u?: string, p?: string, pageSize?: number, maxPages?: number, o?: object): Promise<string[]>;
+  getTags(
+    base: string,
+    repo: string,
+    u?: string,
+    p?: string,
+    pageSize?: number,
+    maxPages?: number,
+    o?: object,
+  ): Promise<string[]>;
 }
 
 const snyk: Client = {
@@ -95,7 +106,8 @@ const snyk: Client = {
     const lib = require('@snyk/docker-registry-v2-client') as Snyk;
     const options = { protocol: 'http:' };
     return {
-      manifest: async (repo, ref) => void (await lib.getManifest(registry.host, repo, ref, username, password, options)),
+      manifest: async (repo, ref) =>
+        void (await lib.getManifest(registry.host, repo, ref, username, password, options)),
       blob: async (repo, digest) => void (await lib.getLayer(registry.host, repo, digest, username, password, options)),
       tags: async (repo) => void (await lib.getTags(registry.host, repo, username, password, 1000, 1, options)),
       close: () => {},
@@ -140,16 +152,26 @@ const drc: Client = {
   version: version('docker-registry-client'),
   session(registry, { username, password }) {
     const lib = require('docker-registry-client') as { createClientV2(o: object): DrcClient };
-    const bunyan = createRequire(require.resolve('docker-registry-client'))('bunyan') as { createLogger(o: object): unknown };
+    const bunyan = createRequire(require.resolve('docker-registry-client'))('bunyan') as {
+      createLogger(o: object): unknown;
+    };
     const log = bunyan.createLogger({ name: 'drc', level: 'fatal' });
     const pool = perRepository((repo) =>
-      lib.createClientV2({ name: `${registry.host}/${repo}`, username, password, scheme: 'http', maxSchemaVersion: 2, log }),
+      lib.createClientV2({
+        name: `${registry.host}/${repo}`,
+        username,
+        password,
+        scheme: 'http',
+        maxSchemaVersion: 2,
+        log,
+      }),
     );
     const call = <T>(fn: (cb: Callback<T>) => void) =>
       new Promise<T>((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
     return {
       manifest: async (repo, ref) => void (await call((cb) => pool.get(repo).getManifest({ ref }, cb))),
-      blob: async (repo, digest) => drain(await call<NodeJS.ReadableStream>((cb) => pool.get(repo).createBlobReadStream({ digest }, cb))),
+      blob: async (repo, digest) =>
+        drain(await call<NodeJS.ReadableStream>((cb) => pool.get(repo).createBlobReadStream({ digest }, cb))),
       tags: async (repo) => void (await call((cb) => pool.get(repo).listTags(cb))),
       close: pool.close,
     };
@@ -167,7 +189,9 @@ const oci: Client = {
   version: version('oci-registry-client'),
   session(registry, { username, password }) {
     const lib = require('oci-registry-client') as { RegistryClientV2: new (o: object) => OciClient };
-    const pool = perRepository((repo) => new lib.RegistryClientV2({ name: `${registry.host}/${repo}`, username, password, scheme: 'http' }));
+    const pool = perRepository(
+      (repo) => new lib.RegistryClientV2({ name: `${registry.host}/${repo}`, username, password, scheme: 'http' }),
+    );
     return {
       manifest: async (repo, ref) => void (await pool.get(repo).getManifest({ ref })),
       blob: async (repo, digest) => drain((await pool.get(repo).createBlobReadStream({ digest })).stream),

@@ -20,14 +20,29 @@ export const corpus: CorpusEntry[] = [
   {
     name: 'Docker Hub',
     kind: 'registry',
-    header: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"',
-    expect: [B({ realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/alpine:pull' })],
+    header:
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"',
+    expect: [
+      B({
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/alpine:pull',
+      }),
+    ],
   },
   {
     name: 'Docker Hub insufficient_scope',
     kind: 'registry',
-    header: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push",error="insufficient_scope"',
-    expect: [B({ realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/alpine:pull,push', error: 'insufficient_scope' })],
+    header:
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push",error="insufficient_scope"',
+    expect: [
+      B({
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/alpine:pull,push',
+        error: 'insufficient_scope',
+      }),
+    ],
   },
   {
     name: 'GHCR',
@@ -38,8 +53,15 @@ export const corpus: CorpusEntry[] = [
   {
     name: 'Artifact Registry',
     kind: 'registry',
-    header: 'Bearer realm="https://us-docker.pkg.dev/v2/token",service="us-docker.pkg.dev",scope="repository:proj/repo/img:pull"',
-    expect: [B({ realm: 'https://us-docker.pkg.dev/v2/token', service: 'us-docker.pkg.dev', scope: 'repository:proj/repo/img:pull' })],
+    header:
+      'Bearer realm="https://us-docker.pkg.dev/v2/token",service="us-docker.pkg.dev",scope="repository:proj/repo/img:pull"',
+    expect: [
+      B({
+        realm: 'https://us-docker.pkg.dev/v2/token',
+        service: 'us-docker.pkg.dev',
+        scope: 'repository:proj/repo/img:pull',
+      }),
+    ],
   },
   {
     name: 'Quay',
@@ -51,7 +73,12 @@ export const corpus: CorpusEntry[] = [
     name: 'ECR (Basic)',
     kind: 'registry',
     header: 'Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"',
-    expect: [{ scheme: 'basic', params: { realm: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com/', service: 'ecr.amazonaws.com' } }],
+    expect: [
+      {
+        scheme: 'basic',
+        params: { realm: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com/', service: 'ecr.amazonaws.com' },
+      },
+    ],
   },
   {
     name: 'Nexus (upper-case BASIC)',
@@ -62,26 +89,50 @@ export const corpus: CorpusEntry[] = [
   {
     name: 'Harbor',
     kind: 'registry',
-    header: 'Bearer realm="https://harbor.example.com/service/token",service="harbor-registry",scope="repository:library/nginx:pull,push"',
-    expect: [B({ realm: 'https://harbor.example.com/service/token', service: 'harbor-registry', scope: 'repository:library/nginx:pull,push' })],
+    header:
+      'Bearer realm="https://harbor.example.com/service/token",service="harbor-registry",scope="repository:library/nginx:pull,push"',
+    expect: [
+      B({
+        realm: 'https://harbor.example.com/service/token',
+        service: 'harbor-registry',
+        scope: 'repository:library/nginx:pull,push',
+      }),
+    ],
   },
   {
     name: 'ACR',
     kind: 'registry',
-    header: 'Bearer realm="https://myregistry.azurecr.io/oauth2/token",service="myregistry.azurecr.io",scope="repository:samples/hello:metadata_read"',
-    expect: [B({ realm: 'https://myregistry.azurecr.io/oauth2/token', service: 'myregistry.azurecr.io', scope: 'repository:samples/hello:metadata_read' })],
+    header:
+      'Bearer realm="https://myregistry.azurecr.io/oauth2/token",service="myregistry.azurecr.io",scope="repository:samples/hello:metadata_read"',
+    expect: [
+      B({
+        realm: 'https://myregistry.azurecr.io/oauth2/token',
+        service: 'myregistry.azurecr.io',
+        scope: 'repository:samples/hello:metadata_read',
+      }),
+    ],
   },
   {
     name: 'GitLab',
     kind: 'registry',
-    header: 'Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:group/project:pull"',
-    expect: [B({ realm: 'https://gitlab.com/jwt/auth', service: 'container_registry', scope: 'repository:group/project:pull' })],
+    header:
+      'Bearer realm="https://gitlab.com/jwt/auth",service="container_registry",scope="repository:group/project:pull"',
+    expect: [
+      B({
+        realm: 'https://gitlab.com/jwt/auth',
+        service: 'container_registry',
+        scope: 'repository:group/project:pull',
+      }),
+    ],
   },
   {
     name: 'Artifactory',
     kind: 'registry',
-    header: 'Bearer realm="https://art.example.com/artifactory/api/docker/docker-remote/v2/token",service="art.example.com"',
-    expect: [B({ realm: 'https://art.example.com/artifactory/api/docker/docker-remote/v2/token', service: 'art.example.com' })],
+    header:
+      'Bearer realm="https://art.example.com/artifactory/api/docker/docker-remote/v2/token",service="art.example.com"',
+    expect: [
+      B({ realm: 'https://art.example.com/artifactory/api/docker/docker-remote/v2/token', service: 'art.example.com' }),
+    ],
   },
   {
     name: 'distribution /v2/ (no scope)',
@@ -92,8 +143,15 @@ export const corpus: CorpusEntry[] = [
   {
     name: 'django-oci (no scheme)',
     kind: 'registry',
-    header: 'realm="http://127.0.0.1:8000/auth/token",service="http://127.0.0.1:8000",scope="repository:test/hello:push,pull"',
-    expect: [B({ realm: 'http://127.0.0.1:8000/auth/token', service: 'http://127.0.0.1:8000', scope: 'repository:test/hello:push,pull' })],
+    header:
+      'realm="http://127.0.0.1:8000/auth/token",service="http://127.0.0.1:8000",scope="repository:test/hello:push,pull"',
+    expect: [
+      B({
+        realm: 'http://127.0.0.1:8000/auth/token',
+        service: 'http://127.0.0.1:8000',
+        scope: 'repository:test/hello:push,pull',
+      }),
+    ],
   },
   {
     name: 'unquoted realm URL',
@@ -122,8 +180,15 @@ export const corpus: CorpusEntry[] = [
   {
     name: 'error_description with a comma',
     kind: 'registry',
-    header: 'Bearer realm="https://a.example/t",error="invalid_token",error_description="The access token expired, get a new one"',
-    expect: [B({ realm: 'https://a.example/t', error: 'invalid_token', error_description: 'The access token expired, get a new one' })],
+    header:
+      'Bearer realm="https://a.example/t",error="invalid_token",error_description="The access token expired, get a new one"',
+    expect: [
+      B({
+        realm: 'https://a.example/t',
+        error: 'invalid_token',
+        error_description: 'The access token expired, get a new one',
+      }),
+    ],
   },
   {
     name: 'Bearer then Basic in one field',
@@ -135,7 +200,10 @@ export const corpus: CorpusEntry[] = [
     name: 'Basic then Bearer (fields joined by fetch)',
     kind: 'registry',
     header: 'Basic realm="Registry Realm", Bearer realm="https://a.example/t",service="s"',
-    expect: [{ scheme: 'basic', params: { realm: 'Registry Realm' } }, B({ realm: 'https://a.example/t', service: 's' })],
+    expect: [
+      { scheme: 'basic', params: { realm: 'Registry Realm' } },
+      B({ realm: 'https://a.example/t', service: 's' }),
+    ],
   },
   {
     name: 'spaces after commas',
@@ -152,7 +220,12 @@ export const corpus: CorpusEntry[] = [
       { scheme: 'basic', params: { realm: 'simple' } },
     ],
   },
-  { name: 'Basic realm', kind: 'rfc', header: 'Basic realm="simple"', expect: [{ scheme: 'basic', params: { realm: 'simple' } }] },
+  {
+    name: 'Basic realm',
+    kind: 'rfc',
+    header: 'Basic realm="simple"',
+    expect: [{ scheme: 'basic', params: { realm: 'simple' } }],
+  },
   {
     name: 'token68',
     kind: 'rfc',
@@ -163,7 +236,10 @@ export const corpus: CorpusEntry[] = [
     name: 'token68 then Basic',
     kind: 'rfc',
     header: 'Negotiate abc==, Basic realm="x"',
-    expect: [{ scheme: 'negotiate', params: {}, token68: 'abc==' }, { scheme: 'basic', params: { realm: 'x' } }],
+    expect: [
+      { scheme: 'negotiate', params: {}, token68: 'abc==' },
+      { scheme: 'basic', params: { realm: 'x' } },
+    ],
   },
   {
     name: 'RFC 7616 Digest',
@@ -183,10 +259,25 @@ export const corpus: CorpusEntry[] = [
       },
     ],
   },
-  { name: 'BWS around "="', kind: 'rfc', header: 'Basic realm = "x"', expect: [{ scheme: 'basic', params: { realm: 'x' } }] },
-  { name: 'escaped backslash', kind: 'rfc', header: 'Basic realm="a\\\\b"', expect: [{ scheme: 'basic', params: { realm: 'a\\b' } }] },
+  {
+    name: 'BWS around "="',
+    kind: 'rfc',
+    header: 'Basic realm = "x"',
+    expect: [{ scheme: 'basic', params: { realm: 'x' } }],
+  },
+  {
+    name: 'escaped backslash',
+    kind: 'rfc',
+    header: 'Basic realm="a\\\\b"',
+    expect: [{ scheme: 'basic', params: { realm: 'a\\b' } }],
+  },
   { name: 'case-insensitive names', kind: 'rfc', header: 'BEARER REALM="x"', expect: [B({ realm: 'x' })] },
-  { name: 'empty list elements', kind: 'rfc', header: ', Basic realm="x" ,, ', expect: [{ scheme: 'basic', params: { realm: 'x' } }] },
+  {
+    name: 'empty list elements',
+    kind: 'rfc',
+    header: ', Basic realm="x" ,, ',
+    expect: [{ scheme: 'basic', params: { realm: 'x' } }],
+  },
   { name: 'scheme alone', kind: 'rfc', header: 'Basic', expect: [{ scheme: 'basic', params: {} }] },
   {
     name: 'RFC 7617 charset',
@@ -194,8 +285,18 @@ export const corpus: CorpusEntry[] = [
     header: 'Basic realm="foo", charset="UTF-8"',
     expect: [{ scheme: 'basic', params: { realm: 'foo', charset: 'UTF-8' } }],
   },
-  { name: 'obs-text in a quoted-string', kind: 'rfc', header: 'Basic realm="Grüße"', expect: [{ scheme: 'basic', params: { realm: 'Grüße' } }] },
-  { name: 'token value with "/"-free chars', kind: 'rfc', header: 'Bearer realm="x", error=invalid_request', expect: [B({ realm: 'x', error: 'invalid_request' })] },
+  {
+    name: 'obs-text in a quoted-string',
+    kind: 'rfc',
+    header: 'Basic realm="Grüße"',
+    expect: [{ scheme: 'basic', params: { realm: 'Grüße' } }],
+  },
+  {
+    name: 'token value with "/"-free chars',
+    kind: 'rfc',
+    header: 'Bearer realm="x", error=invalid_request',
+    expect: [B({ realm: 'x', error: 'invalid_request' })],
+  },
   { name: 'duplicate realm', kind: 'invalid', header: 'Basic realm="foo", realm="bar"', expect: 'error' },
   { name: 'unterminated quoted-string', kind: 'invalid', header: 'Basic realm="basic', expect: 'error' },
   { name: 'backslash outside quotes', kind: 'invalid', header: 'Basic realm=\\f\\o\\o', expect: 'error' },

@@ -63,10 +63,18 @@ interface Measured {
 
 function describeError(error: unknown): string {
   const e = error as { message?: string; statusCode?: number; code?: string };
-  return `${e?.code ?? ''} ${e?.statusCode ?? ''} ${e?.message ?? String(error)}`.replace(/\s+/g, ' ').trim().slice(0, 160);
+  return `${e?.code ?? ''} ${e?.statusCode ?? ''} ${e?.message ?? String(error)}`
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
 }
 
-async function measure(registry: ReferenceRegistry, client: Client, scenario: Scenario, images: Images): Promise<Measured> {
+async function measure(
+  registry: ReferenceRegistry,
+  client: Client,
+  scenario: Scenario,
+  images: Images,
+): Promise<Measured> {
   registry.clearLog();
   const session = client.session(registry, credentials);
   const started = performance.now();
@@ -84,9 +92,18 @@ async function measure(registry: ReferenceRegistry, client: Client, scenario: Sc
 }
 
 async function seeded(tokenLifetimeSec: number): Promise<{ registry: ReferenceRegistry; images: Images }> {
-  const registry = await startReferenceRegistry({ users: { [credentials.username]: credentials.password }, tokenLifetimeSec });
+  const registry = await startReferenceRegistry({
+    users: { [credentials.username]: credentials.password },
+    tokenLifetimeSec,
+  });
   const seed = (repository: string) =>
-    seedImage(registry, { user: credentials.username, password: credentials.password, repository, layers: 2, layerBytes: 4096 });
+    seedImage(registry, {
+      user: credentials.username,
+      password: credentials.password,
+      repository,
+      layers: 2,
+      layerBytes: 4096,
+    });
   const images = { app: await seed('team/app'), b: await seed('team/b'), c: await seed('team/c') };
   return { registry, images };
 }
@@ -109,7 +126,8 @@ export async function runRoundTrips(options: { rounds: number }) {
         const m = runs.get(c.name)!;
         const ok = m.filter((x) => !x.error);
         const pick = (f: (x: Measured) => number) => (ok.length ? median(ok.map(f)) : Number.NaN);
-        const spread = (f: (x: Measured) => number) => (ok.length ? [Math.min(...ok.map(f)), Math.max(...ok.map(f))] : []);
+        const spread = (f: (x: Measured) => number) =>
+          ok.length ? [Math.min(...ok.map(f)), Math.max(...ok.map(f))] : [];
         rows.push({
           scenario: scenario.name,
           client: c.name,
@@ -121,7 +139,10 @@ export async function runRoundTrips(options: { rounds: number }) {
           requestsRange: spread((x) => x.total),
           unauthorized: pick((x) => x.unauthorized),
           tokenFetches: pick((x) => x.token),
-          wallMs: round(pick((x) => x.wallMs), 1),
+          wallMs: round(
+            pick((x) => x.wallMs),
+            1,
+          ),
         });
       }
     }
@@ -180,15 +201,38 @@ export async function runLongRun(options: { durationMs: number; tokenLifetimeSec
 }
 
 export function printRoundTrips(r: Awaited<ReturnType<typeof runRoundTrips>>): string {
-  const rows: Array<Array<string | number>> = [['scenario', 'client', 'requests', '401s', 'token fetches', 'wall ms (median)', 'failed rounds']];
+  const rows: Array<Array<string | number>> = [
+    ['scenario', 'client', 'requests', '401s', 'token fetches', 'wall ms (median)', 'failed rounds'],
+  ];
   for (const x of r.rows) {
-    rows.push([x.scenario, x.client, x.requests, x.unauthorized, x.tokenFetches, x.wallMs, x.failedRounds ? `${x.failedRounds}/${x.rounds}: ${(x.errors[0] ?? '').slice(0, 70)}` : '0']);
+    rows.push([
+      x.scenario,
+      x.client,
+      x.requests,
+      x.unauthorized,
+      x.tokenFetches,
+      x.wallMs,
+      x.failedRounds ? `${x.failedRounds}/${x.rounds}: ${(x.errors[0] ?? '').slice(0, 70)}` : '0',
+    ]);
   }
   return table(rows);
 }
 
 export function printLongRun(r: Awaited<ReturnType<typeof runLongRun>>): string {
-  const rows: Array<Array<string | number>> = [['client', 'operations', 'ok', 'failed', 'requests', 'req/op', '401s', 'token fetches', 'first error']];
-  for (const x of r.results) rows.push([x.client, x.operations, x.ok, x.failed, x.requests, x.requestsPerOperation, x.unauthorized, x.tokenFetches, (x.errors[0] ?? '').slice(0, 70)]);
+  const rows: Array<Array<string | number>> = [
+    ['client', 'operations', 'ok', 'failed', 'requests', 'req/op', '401s', 'token fetches', 'first error'],
+  ];
+  for (const x of r.results)
+    rows.push([
+      x.client,
+      x.operations,
+      x.ok,
+      x.failed,
+      x.requests,
+      x.requestsPerOperation,
+      x.unauthorized,
+      x.tokenFetches,
+      (x.errors[0] ?? '').slice(0, 70),
+    ]);
   return table(rows);
 }

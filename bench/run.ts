@@ -17,7 +17,9 @@ const picked = args.filter((a) => !a.startsWith('--'));
 const wants = (name: string) => picked.length === 0 || picked.includes(name);
 
 const m = machine();
-console.log(`oci-auth-fetch benchmarks on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}${quick ? ' [quick]' : ''}\n`);
+console.log(
+  `oci-auth-fetch benchmarks on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), ${m.os}, Node ${m.node}${quick ? ' [quick]' : ''}\n`,
+);
 
 if (quick && recording) {
   console.error('--quick runs are smoke tests: they never update the recorded figures (drop --save).');

@@ -38,10 +38,16 @@ console.log(
     ['failed requests', result.failedRequests],
     ['401s reaching a caller', result.callerSaw401],
     ['registry requests / 401s', `${result.registryRequests} / ${result.registry401s}`],
-    ['token requests / ok / injected failures', `${result.tokenRequests} / ${result.tokenFetchesOk} / ${result.injectedFailures} (${round(result.injectedRate * 100, 1)}%)`],
+    [
+      'token requests / ok / injected failures',
+      `${result.tokenRequests} / ${result.tokenFetchesOk} / ${result.injectedFailures} (${round(result.injectedRate * 100, 1)}%)`,
+    ],
     ['token fetches per lifetime per scope', round(result.tokenFetchesPerLifetimePerScope, 3)],
     ['… per refresh interval (¾ lifetime) per scope', round(result.tokenFetchesPerRefreshIntervalPerScope, 3)],
-    ['token fetches one scope: fewest / most (allowed)', `${result.minTokenFetchesOneScope} / ${result.maxTokenFetchesOneScope} (at most ${result.tokenFetchBounds.most} + 1 per rejected token; at least what the registry counted as needed, less 1)`],
+    [
+      'token fetches one scope: fewest / most (allowed)',
+      `${result.minTokenFetchesOneScope} / ${result.maxTokenFetchesOneScope} (at most ${result.tokenFetchBounds.most} + 1 per rejected token; at least what the registry counted as needed, less 1)`,
+    ],
     ['tokens the registry rejected', result.rejectedTokens],
     ['heap growth after warm-up MiB', mib(result.heapGrowthBytes)],
     ['heap samples MiB', result.heapSamples.map((s) => mib(s.heapBytes)).join(' ')],
@@ -51,12 +57,17 @@ console.log(
 const failures = [
   result.failedRequests > 0 && `${result.failedRequests} failed requests`,
   result.callerSaw401 > 0 && `${result.callerSaw401} 401s reached a caller`,
-  result.scopesOutOfBounds.some((s) => s.fetches > result.tokenFetchBounds.most + s.rejected) && 'token fetches ran away (a duplicate or premature fetch)',
-  result.scopesOutOfBounds.some((s) => s.fetches < s.needed - 1) && 'a scope took fewer tokens than its accepted requests needed',
+  result.scopesOutOfBounds.some((s) => s.fetches > result.tokenFetchBounds.most + s.rejected) &&
+    'token fetches ran away (a duplicate or premature fetch)',
+  result.scopesOutOfBounds.some((s) => s.fetches < s.needed - 1) &&
+    'a scope took fewer tokens than its accepted requests needed',
   result.heapGrowthBytes > 32 * 2 ** 20 && 'heap grew by more than 32 MiB',
 ].filter((x): x is string => typeof x === 'string');
 
-if (full) console.log(`saved ${saveResult('soak', { ...result, errorSamples: result.errorSamples.map(String), criteriaFailed: failures })}`);
+if (full)
+  console.log(
+    `saved ${saveResult('soak', { ...result, errorSamples: result.errorSamples.map(String), criteriaFailed: failures })}`,
+  );
 if (failures.length > 0) {
   console.error(`soak FAILED: ${failures.join('; ')}`);
   process.exitCode = 1;

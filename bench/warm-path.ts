@@ -64,11 +64,14 @@ export async function runWarmPath(options: WarmPathOptions) {
       const rawWall: number[] = [];
       for (let r = 0; r < options.rounds; r++) {
         // ABBA: which one goes first alternates, so drift in the machine's state hits both alike.
-        const [a, b] = r % 2 === 0 ? [await batch(sdk, perRound, concurrency), await batch(raw, perRound, concurrency)] : (await (async () => {
-          const second = await batch(raw, perRound, concurrency);
-          const first = await batch(sdk, perRound, concurrency);
-          return [first, second] as const;
-        })());
+        const [a, b] =
+          r % 2 === 0
+            ? [await batch(sdk, perRound, concurrency), await batch(raw, perRound, concurrency)]
+            : await (async () => {
+                const second = await batch(raw, perRound, concurrency);
+                const first = await batch(sdk, perRound, concurrency);
+                return [first, second] as const;
+              })();
         wallRatios.push(a.wallMs / b.wallMs);
         cpuAdded.push((a.cpuUs - b.cpuUs) / perRound);
         sdkCpu.push(a.cpuUs / perRound);
@@ -105,9 +108,14 @@ async function sdkAlone(rounds: number) {
   const memory = async (_input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
     new Headers(init?.headers).get('authorization') === `Bearer ${BENCH_TOKEN}`
       ? new Response(body)
-      : new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.invalid/token",service="bench"' } });
+      : new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer realm="https://auth.invalid/token",service="bench"' },
+        });
   const fetchImpl = async (input: RequestInfo | URL, init?: RequestInit) =>
-    String(input).startsWith('https://auth.invalid/') ? new Response(JSON.stringify({ token: BENCH_TOKEN, expires_in: 86_400 })) : memory(input, init);
+    String(input).startsWith('https://auth.invalid/')
+      ? new Response(JSON.stringify({ token: BENCH_TOKEN, expires_in: 86_400 }))
+      : memory(input, init);
   const authFetch = createAuthFetch({ fetch: fetchImpl });
   const url = 'https://registry.invalid/v2/team/app/manifests/latest';
   await (await authFetch(url)).arrayBuffer();
@@ -125,10 +133,13 @@ async function sdkAlone(rounds: number) {
   const sdkUs: number[] = [];
   const rawUs: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const [a, b] = r % 2 === 0 ? [await time(sdk), await time(raw)] : await (async () => {
-      const second = await time(raw);
-      return [await time(sdk), second] as const;
-    })();
+    const [a, b] =
+      r % 2 === 0
+        ? [await time(sdk), await time(raw)]
+        : await (async () => {
+            const second = await time(raw);
+            return [await time(sdk), second] as const;
+          })();
     added.push(a - b);
     sdkUs.push(a);
     rawUs.push(b);
@@ -141,13 +152,23 @@ async function sdkAlone(rounds: number) {
   };
 }
 
-
-
 export function printWarmPath(result: Awaited<ReturnType<typeof runWarmPath>>): string {
   const alone = result.sdkAlone;
   const note = `SDK alone (in-memory fetch, no network): ${alone.usPerRequest.sdk} µs vs ${alone.usPerRequest.inMemoryFetch} µs per request, ${alone.usAddedPerRequestMedian} µs added (median of ${alone.rounds} rounds)`;
   return `${table([
-    ['concurrency', 'requests/client', 'wall ratio (median)', 'min', 'max', 'µs/req sdk', 'µs/req raw', 'CPU µs/req sdk', 'CPU µs/req raw', 'CPU µs added', 'target ≤1.03'],
+    [
+      'concurrency',
+      'requests/client',
+      'wall ratio (median)',
+      'min',
+      'max',
+      'µs/req sdk',
+      'µs/req raw',
+      'CPU µs/req sdk',
+      'CPU µs/req raw',
+      'CPU µs added',
+      'target ≤1.03',
+    ],
     ...result.results.map((r) => [
       String(r.concurrency),
       r.requestsPerClient,

@@ -21,7 +21,8 @@ export interface Location {
 
 const MiB = 1024 * 1024;
 const short = (digest: string): string => digest.slice(0, 19);
-const size = (n: number): string => (n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+const size = (n: number): string =>
+  n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
 /** One line per blob, redrawn in place on a terminal. */
 function progressLine(label: string, total: number): (transferred: number) => void {
@@ -43,7 +44,9 @@ function lazyBlob(from: Location, descriptor: Descriptor): ReadableStream<Uint8A
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        reader ??= (await from.client.getBlob(from.repository, descriptor.digest, { size: descriptor.size })).stream.getReader();
+        reader ??= (
+          await from.client.getBlob(from.repository, descriptor.digest, { size: descriptor.size })
+        ).stream.getReader();
         const { done, value } = await reader.read();
         if (done) controller.close();
         else controller.enqueue(value);
@@ -54,7 +57,13 @@ function lazyBlob(from: Location, descriptor: Descriptor): ReadableStream<Uint8A
   );
 }
 
-async function copyBlob(from: Location, to: Location, descriptor: Descriptor, role: string, sameRegistry: boolean): Promise<void> {
+async function copyBlob(
+  from: Location,
+  to: Location,
+  descriptor: Descriptor,
+  role: string,
+  sameRegistry: boolean,
+): Promise<void> {
   const label = `${role} ${short(descriptor.digest)}`;
   // Across registries, skip what the target has; within one, the mount answers that by itself.
   if (!sameRegistry && (await to.client.headBlob(to.repository, descriptor.digest))) {
@@ -77,7 +86,13 @@ async function copyBlob(from: Location, to: Location, descriptor: Descriptor, ro
 }
 
 /** Copies a manifest and everything it references; returns its digest. */
-async function copyManifest(from: Location, to: Location, reference: string, targetReference: string, sameRegistry: boolean): Promise<string> {
+async function copyManifest(
+  from: Location,
+  to: Location,
+  reference: string,
+  targetReference: string,
+  sameRegistry: boolean,
+): Promise<string> {
   const source = await from.client.getManifest(from.repository, reference);
   const manifest: Manifest = source.manifest;
   if ('manifests' in manifest && isIndexMediaType(source.mediaType)) {
@@ -91,11 +106,18 @@ async function copyManifest(from: Location, to: Location, reference: string, tar
     for (const [i, layer] of manifest.layers.entries()) await copyBlob(from, to, layer, `layer ${i + 1}`, sameRegistry);
   }
   // The bytes as served: the copy keeps the source's digest.
-  const put = await to.client.putManifest(to.repository, targetReference, source.bytes, { mediaType: source.mediaType });
+  const put = await to.client.putManifest(to.repository, targetReference, source.bytes, {
+    mediaType: source.mediaType,
+  });
   return put.digest;
 }
 
-export async function copyImage(from: Location, reference: string, to: Location, targetReference: string): Promise<string> {
+export async function copyImage(
+  from: Location,
+  reference: string,
+  to: Location,
+  targetReference: string,
+): Promise<string> {
   const sameRegistry = from.client.registry.origin === to.client.registry.origin;
   return copyManifest(from, to, reference, targetReference, sameRegistry);
 }
@@ -159,14 +181,24 @@ async function demo(): Promise<void> {
   };
   try {
     const seeder = createOciClient({ registry: here.url, credentials });
-    const config = new TextEncoder().encode('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
+    const config = new TextEncoder().encode(
+      '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+    );
     const small = new TextEncoder().encode('hello from oci-auth-fetch\n');
     const big = new Uint8Array(12 * MiB).map((_, i) => (i * 2654435761) >>> 24);
     const manifest = {
       schemaVersion: 2 as const,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: config.byteLength },
-      layers: [small, big].map((b) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(b), size: b.byteLength })),
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha256Digest(config),
+        size: config.byteLength,
+      },
+      layers: [small, big].map((b) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: sha256Digest(b),
+        size: b.byteLength,
+      })),
     };
     await counted('Seeding demo/source:1.0 (config, 26 B layer, 12 MiB layer)', [here], async () => {
       for (const blob of [config, small, big]) await seeder.pushBlob('demo/source', blob);
@@ -175,11 +207,22 @@ async function demo(): Promise<void> {
 
     const from = { client: createOciClient({ registry: here.url, credentials }), repository: 'demo/source' };
     await counted('Copy within the registry: demo/source:1.0 -> demo/target:1.0', [here], async () => {
-      const to = { client: createOciClient({ registry: here.url, authFetch: from.client.fetch }), repository: 'demo/target' };
+      const to = {
+        client: createOciClient({ registry: here.url, authFetch: from.client.fetch }),
+        repository: 'demo/target',
+      };
       return copyImage(from, '1.0', to, '1.0');
     });
     await counted(`Copy to another registry: ${there.host}/demo/mirror:1.0 (4 MiB chunks)`, [here, there], async () => {
-      const to = { client: createOciClient({ registry: there.url, credentials, chunkSize: 4 * MiB, scopes: pushScopes('demo/mirror') }), repository: 'demo/mirror' };
+      const to = {
+        client: createOciClient({
+          registry: there.url,
+          credentials,
+          chunkSize: 4 * MiB,
+          scopes: pushScopes('demo/mirror'),
+        }),
+        repository: 'demo/mirror',
+      };
       return copyImage(from, '1.0', to, '1.0');
     });
   } finally {

@@ -31,8 +31,12 @@ const loggingFetch: typeof fetch = async (input, init) => {
   return response;
 };
 const onEvent = (e: AuthEvent) => {
-  if (e.type === 'token') console.log(`      · token ${e.source}${e.grant ? ` (${e.grant})` : ''} for ${e.scopes.join(' ') || '(no scope)'}, valid ${e.expiresIn}s`);
-  else if (e.type === 'challenge') console.log(`      · challenge ${e.scheme} realm=${e.realm} scope=${e.scopes.join(' ')}`);
+  if (e.type === 'token')
+    console.log(
+      `      · token ${e.source}${e.grant ? ` (${e.grant})` : ''} for ${e.scopes.join(' ') || '(no scope)'}, valid ${e.expiresIn}s`,
+    );
+  else if (e.type === 'challenge')
+    console.log(`      · challenge ${e.scheme} realm=${e.realm} scope=${e.scopes.join(' ')}`);
   else if (e.type === 'retry') console.log(`      · retry (${e.reason})`);
   else if (e.type === 'discovery') console.log(`      · discovery: ${e.scheme}`);
   else console.log(`      · error ${e.error.message}`);
@@ -69,8 +73,14 @@ try {
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: config.byteLength },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(layer), size: layer.byteLength }],
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: sha256Digest(config),
+      size: config.byteLength,
+    },
+    layers: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(layer), size: layer.byteLength },
+    ],
   });
   await step('2. Push the manifest as library/hello:v1 (the push token is reused)', async () => {
     const res = await alice.put('library/hello/manifests/v1', {

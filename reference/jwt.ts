@@ -37,7 +37,10 @@ export interface SigningKey {
   certificate: string;
 }
 
-export function generateSigningKey(algorithm: SigningAlgorithm = 'ES256', identification: KeyIdentification = 'kid'): SigningKey {
+export function generateSigningKey(
+  algorithm: SigningAlgorithm = 'ES256',
+  identification: KeyIdentification = 'kid',
+): SigningKey {
   const { privateKey, publicKey } =
     algorithm === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -72,7 +75,8 @@ const signOptions = (key: SigningKey, k: KeyObject) =>
   key.algorithm === 'ES256' ? { key: k, dsaEncoding: 'ieee-p1363' as const } : { key: k };
 
 function header(key: SigningKey): Record<string, unknown> {
-  if (key.identification === 'x5c') return { alg: key.algorithm, typ: 'JWT', x5c: [certificateDer(key.certificate).toString('base64')] };
+  if (key.identification === 'x5c')
+    return { alg: key.algorithm, typ: 'JWT', x5c: [certificateDer(key.certificate).toString('base64')] };
   return { alg: key.algorithm, typ: 'JWT', kid: key.kid };
 }
 
@@ -123,8 +127,10 @@ export function verifyJwt(
   const audOk = Array.isArray(aud) ? aud.includes(expect.audience) : aud === expect.audience;
   if (!audOk) return { ok: false, reason: 'invalid audience' };
   const leeway = expect.leewaySec ?? 0;
-  if (typeof claims.nbf !== 'number' || claims.nbf - leeway > expect.nowSec) return { ok: false, reason: 'token not yet valid' };
-  if (typeof claims.exp !== 'number' || expect.nowSec >= claims.exp + leeway) return { ok: false, reason: 'token expired' };
+  if (typeof claims.nbf !== 'number' || claims.nbf - leeway > expect.nowSec)
+    return { ok: false, reason: 'token not yet valid' };
+  if (typeof claims.exp !== 'number' || expect.nowSec >= claims.exp + leeway)
+    return { ok: false, reason: 'token expired' };
   if (!Array.isArray(claims.access)) claims.access = [];
   return { ok: true, claims };
 }

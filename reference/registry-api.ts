@@ -59,12 +59,19 @@ const ALLOWED_METHODS: Record<Route['kind'], string[]> = {
   referrers: ['GET', 'HEAD'],
 };
 
-export async function handleRegistryRequest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleRegistryRequest(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const route = matchRoute(url.pathname);
   if (!route) return sendError(req, res, 404, 'NOT_FOUND', 'no such route', { path: url.pathname });
   if (!ALLOWED_METHODS[route.kind].includes(method)) {
-    return sendError(req, res, 405, 'UNSUPPORTED', 'the operation is unsupported', null, { Allow: ALLOWED_METHODS[route.kind].join(', ') });
+    return sendError(req, res, 405, 'UNSUPPORTED', 'the operation is unsupported', null, {
+      Allow: ALLOWED_METHODS[route.kind].join(', '),
+    });
   }
   if ('name' in route && !NAME_RE.test(route.name)) {
     return sendError(req, res, 400, 'NAME_INVALID', 'invalid repository name', { name: route.name });
@@ -85,11 +92,20 @@ export async function handleRegistryRequest(ctx: Context, req: IncomingMessage, 
     publicRead: (method === 'GET' || method === 'HEAD') && ctx.policy.isPublic(route.name),
   };
   const from = url.searchParams.get('from');
-  const mounting = route.kind === 'upload' && method === 'POST' && url.searchParams.has('mount') && from !== null && NAME_RE.test(from);
+  const mounting =
+    route.kind === 'upload' &&
+    method === 'POST' &&
+    url.searchParams.has('mount') &&
+    from !== null &&
+    NAME_RE.test(from);
   if (mounting) check.optional = [{ type: 'repository', name: from, actions: ['pull'] }];
   const granted = authorize(ctx, req, res, check);
   if (!granted) return;
-  if (ctx.redirectTo && (route.kind === 'manifest' || route.kind === 'blob') && (method === 'GET' || method === 'HEAD')) {
+  if (
+    ctx.redirectTo &&
+    (route.kind === 'manifest' || route.kind === 'blob') &&
+    (method === 'GET' || method === 'HEAD')
+  ) {
     // A front for another registry (registry.k8s.io sends pulls to a regional registry this way).
     res.writeHead(307, { Location: `${ctx.redirectTo}${url.pathname}${url.search}`, 'Content-Length': '0' });
     return void res.end();
@@ -106,7 +122,9 @@ export async function handleRegistryRequest(ctx: Context, req: IncomingMessage, 
       if (!ctx.storage.hasRepository(route.name)) {
         return sendError(req, res, 404, 'NAME_UNKNOWN', 'repository name not known to registry', { name: route.name });
       }
-      return paginate(req, res, url, `/v2/${route.name}/tags/list`, 'tags', ctx.storage.tags(route.name), { name: route.name });
+      return paginate(req, res, url, `/v2/${route.name}/tags/list`, 'tags', ctx.storage.tags(route.name), {
+        name: route.name,
+      });
     case 'referrers':
       return referrers(ctx, req, res, url, route.name, route.digest);
   }
@@ -143,11 +161,19 @@ function paginate(
 
 // Manifests
 
-async function manifest(ctx: Context, req: IncomingMessage, res: ServerResponse, name: string, reference: string): Promise<void> {
+async function manifest(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  reference: string,
+): Promise<void> {
   const byDigest = reference.includes(':');
   if (byDigest ? !isDigest(reference) : !TAG_RE.test(reference)) {
     return byDigest
-      ? sendError(req, res, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content', { digest: reference })
+      ? sendError(req, res, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content', {
+          digest: reference,
+        })
       : sendError(req, res, 400, 'TAG_INVALID', 'manifest tag did not match URI', { tag: reference });
   }
   const method = req.method;
@@ -158,7 +184,13 @@ async function manifest(ctx: Context, req: IncomingMessage, res: ServerResponse,
   }
   const found = ctx.storage.getManifest(name, reference);
   if (!found) return manifestUnknown(req, res, reference);
-  send(req, res, 200, { 'Content-Type': found.contentType, 'Docker-Content-Digest': found.digest, ETag: `"${found.digest}"` }, found.bytes);
+  send(
+    req,
+    res,
+    200,
+    { 'Content-Type': found.contentType, 'Docker-Content-Digest': found.digest, ETag: `"${found.digest}"` },
+    found.bytes,
+  );
 }
 
 function manifestUnknown(req: IncomingMessage, res: ServerResponse, reference: string): void {
@@ -183,7 +215,9 @@ async function putManifest(
 ): Promise<void> {
   const bytes = await readBody(req);
   if (byDigest && !digestMatches(reference, bytes)) {
-    return sendError(req, res, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content', { digest: reference });
+    return sendError(req, res, 400, 'DIGEST_INVALID', 'provided digest did not match uploaded content', {
+      digest: reference,
+    });
   }
   let json: ManifestJson;
   try {
@@ -200,14 +234,22 @@ async function putManifest(
   if (subject) stored.subject = subject;
   const artifactType = str(json.artifactType) ?? str(json.config?.mediaType);
   if (artifactType) stored.artifactType = artifactType;
-  if (json.annotations && typeof json.annotations === 'object') stored.annotations = json.annotations as Record<string, string>;
+  if (json.annotations && typeof json.annotations === 'object')
+    stored.annotations = json.annotations as Record<string, string>;
   ctx.storage.putManifest(name, stored, byDigest ? undefined : reference);
   const headers: Headers = { Location: `/v2/${name}/manifests/${digest}`, 'Docker-Content-Digest': digest };
   if (subject) headers['OCI-Subject'] = subject;
   send(req, res, 201, headers);
 }
 
-async function referrers(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL, name: string, digest: string): Promise<void> {
+async function referrers(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  name: string,
+  digest: string,
+): Promise<void> {
   if (!isDigest(digest)) return sendError(req, res, 400, 'DIGEST_INVALID', 'invalid digest', { digest });
   const filter = url.searchParams.get('artifactType');
   let found = ctx.storage.referrers(name, digest);
@@ -312,7 +354,13 @@ async function upload(
     const body = await readBody(req);
     const mount = url.searchParams.get('mount');
     const from = url.searchParams.get('from');
-    if (mount !== null && from !== null && isDigest(mount) && NAME_RE.test(from) && granted.allows('repository', from, 'pull')) {
+    if (
+      mount !== null &&
+      from !== null &&
+      isDigest(mount) &&
+      NAME_RE.test(from) &&
+      granted.allows('repository', from, 'pull')
+    ) {
       if (storage.getBlob(from, mount)) {
         storage.linkBlob(name, mount);
         return blobCreated(req, res, name, mount);

@@ -44,7 +44,12 @@ function entriesAllow(entries: AccessEntry[], type: string, name: string, action
  * Checks the request against `check`. Returns what was granted, or undefined after answering the request
  * with a 401 (or 403) itself.
  */
-export function authorize(ctx: Context, req: IncomingMessage, res: ServerResponse, check: AccessCheck): Granted | undefined {
+export function authorize(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  check: AccessCheck,
+): Granted | undefined {
   if (ctx.auth === 'none') return { allows: () => true };
   if (ctx.auth === 'basic') return authorizeBasic(ctx, req, res, check);
   return ctx.mode === 'django-oci' ? authorizeDjango(ctx, req, res, check) : authorizeBearer(ctx, req, res, check);
@@ -83,7 +88,12 @@ function rejectedEarly(ctx: Context, jti: string): boolean {
   return true;
 }
 
-function authorizeBearer(ctx: Context, req: IncomingMessage, res: ServerResponse, check: AccessCheck): Granted | undefined {
+function authorizeBearer(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  check: AccessCheck,
+): Granted | undefined {
   const challengeScopes = [...check.needs, ...(check.optional ?? [])];
   const token = parseBearer(req.headers.authorization);
   if (token === undefined) return unauthorized(req, res, bearerChallenge(ctx, challengeScopes), check.needs);
@@ -104,7 +114,12 @@ function authorizeBearer(ctx: Context, req: IncomingMessage, res: ServerResponse
  * django-oci: the challenge has no scheme and always asks `push,pull`; every authenticated view requires both
  * `push` and `pull` in the token, whatever the method.
  */
-function authorizeDjango(ctx: Context, req: IncomingMessage, res: ServerResponse, check: AccessCheck): Granted | undefined {
+function authorizeDjango(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  check: AccessCheck,
+): Granted | undefined {
   if (check.publicRead) return { allows: () => false };
   const needs: Need[] = check.needs.map((n) => (n.type === 'repository' ? { ...n, actions: ['push', 'pull'] } : n));
   const scope = needs.map(needScope).join(' ');
@@ -116,14 +131,23 @@ function authorizeDjango(ctx: Context, req: IncomingMessage, res: ServerResponse
   if (!needs.every((n) => n.actions.every((a) => entriesAllow(access, n.type, n.name, a)))) {
     return unauthorized(req, res, challenge, needs);
   }
-  return { user: verified.claims.sub || undefined, allows: (type, name, action) => entriesAllow(access, type, name, action) };
+  return {
+    user: verified.claims.sub || undefined,
+    allows: (type, name, action) => entriesAllow(access, type, name, action),
+  };
 }
 
 /** ECR/Nexus style: Basic credentials on every request, checked against the policy directly. */
-function authorizeBasic(ctx: Context, req: IncomingMessage, res: ServerResponse, check: AccessCheck): Granted | undefined {
+function authorizeBasic(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  check: AccessCheck,
+): Granted | undefined {
   const challenge = `Basic realm=${quote(BASIC_REALM)}`;
   const basic = parseBasic(req.headers.authorization);
-  if (basic && !ctx.policy.authenticate(basic.username, basic.password)) return unauthorized(req, res, challenge, check.needs);
+  if (basic && !ctx.policy.authenticate(basic.username, basic.password))
+    return unauthorized(req, res, challenge, check.needs);
   const user = basic?.username;
   const allows = (type: string, name: string, action: string): boolean => {
     if (type === 'registry') return name === 'catalog' && ctx.policy.mayCatalog(user);

@@ -66,7 +66,12 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     service: mode === 'django-oci' ? registry.origin : 'reference-registry',
     issuer: 'reference-token-server',
     key: generateSigningKey(options.signingAlgorithm, options.keyIdentification),
-    policy: new Policy(options.users ?? {}, options.repositories ?? {}, options.defaultUserActions, options.catalogUsers),
+    policy: new Policy(
+      options.users ?? {},
+      options.repositories ?? {},
+      options.defaultUserActions,
+      options.catalogUsers,
+    ),
     storage: new Storage(),
     clock: options.clock ?? Date.now,
     tokenLifetimeSec: options.tokenLifetimeSec ?? (mode === 'django-oci' ? 600 : 300),
@@ -173,7 +178,9 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
       return ctx.early.rejected.size;
     },
     async close() {
-      await Promise.all([registry.server, tokenServer?.server, storageServer?.server].filter((s) => s !== undefined).map(closeServer));
+      await Promise.all(
+        [registry.server, tokenServer?.server, storageServer?.server].filter((s) => s !== undefined).map(closeServer),
+      );
     },
   };
   if (storageServer) ref.storageUrl = storageServer.origin;

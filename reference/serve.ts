@@ -76,7 +76,10 @@ const options: ReferenceRegistryOptions = {
   users,
   // Listed repositories get no default rights: give every user full rights on the public ones.
   repositories: Object.fromEntries(
-    values.public.map((name) => [name, { public: true, acl: Object.fromEntries(Object.keys(users).map((u) => [u, ['*']])) }]),
+    values.public.map((name) => [
+      name,
+      { public: true, acl: Object.fromEntries(Object.keys(users).map((u) => [u, ['*']])) },
+    ]),
   ),
   mode: values.mode === 'django-oci' ? 'django-oci' : 'distribution',
   auth: values.auth === 'basic' || values.auth === 'none' ? values.auth : 'token',
@@ -89,7 +92,9 @@ const options: ReferenceRegistryOptions = {
 };
 if (values['token-lifetime'] !== undefined) options.tokenLifetimeSec = Number(values['token-lifetime']);
 if (values.cors) options.cors = { allowOrigin: values.cors };
-if (!values.quiet) options.onRequest = (e) => process.stderr.write(`${e.status} ${e.server} ${e.method} ${e.path}${e.query ? `?${e.query}` : ''}\n`);
+if (!values.quiet)
+  options.onRequest = (e) =>
+    process.stderr.write(`${e.status} ${e.server} ${e.method} ${e.path}${e.query ? `?${e.query}` : ''}\n`);
 
 const registry = await startReferenceRegistry(options);
 if (values['cert-out']) writeFileSync(values['cert-out'], registry.signingCertificate);

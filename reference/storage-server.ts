@@ -9,13 +9,25 @@ function s3Error(req: IncomingMessage, res: ServerResponse, status: number, code
   send(req, res, status, { 'Content-Type': 'application/xml' }, xml);
 }
 
-export async function handleStorageRequest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleStorageRequest(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const m = /^\/blobs\/([^/]+)$/.exec(url.pathname);
-  if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) return s3Error(req, res, 404, 'NoSuchKey', 'The specified key does not exist.');
+  if (!m || (req.method !== 'GET' && req.method !== 'HEAD'))
+    return s3Error(req, res, 404, 'NoSuchKey', 'The specified key does not exist.');
   const digest = m[1]!;
   // Like S3 with a pre-signed URL: a second auth mechanism (a leaked registry token) is refused.
   if (req.headers.authorization !== undefined) {
-    return s3Error(req, res, 400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
+    return s3Error(
+      req,
+      res,
+      400,
+      'InvalidArgument',
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    );
   }
   if (url.searchParams.get('sig') !== storageSignature(ctx, digest)) {
     return s3Error(req, res, 403, 'AccessDenied', 'Request signature does not match.');

@@ -14,7 +14,12 @@ export function isTokenPath(ctx: Context, path: string): boolean {
   return path === ctx.realmPath || (ctx.mode === 'django-oci' && path === `${ctx.realmPath}/`);
 }
 
-export async function handleTokenRequest(ctx: Context, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleTokenRequest(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   if (applyFault(ctx, req, res)) return;
   const method = req.method ?? 'GET';
   if (ctx.mode === 'django-oci') {
@@ -23,7 +28,8 @@ export async function handleTokenRequest(ctx: Context, req: IncomingMessage, res
       send(req, res, 301, { Location: `${ctx.realmPath}/${url.search}`, 'Content-Type': 'text/html; charset=utf-8' });
       return;
     }
-    if (url.pathname === `${ctx.realmPath}/` && (method === 'GET' || method === 'HEAD')) return djangoToken(ctx, req, res, url);
+    if (url.pathname === `${ctx.realmPath}/` && (method === 'GET' || method === 'HEAD'))
+      return djangoToken(ctx, req, res, url);
     send(req, res, 405, { Allow: 'GET', 'Content-Type': 'text/html; charset=utf-8' });
     return;
   }
@@ -53,7 +59,10 @@ function applyFault(ctx: Context, req: IncomingMessage, res: ServerResponse): bo
     req.socket.destroy();
     return true;
   }
-  const headers: Record<string, string> = { 'Content-Type': fault.contentType ?? 'text/plain; charset=utf-8', ...fault.headers };
+  const headers: Record<string, string> = {
+    'Content-Type': fault.contentType ?? 'text/plain; charset=utf-8',
+    ...fault.headers,
+  };
   send(req, res, fault.status, headers, fault.body ?? '');
   return true;
 }
@@ -118,7 +127,13 @@ function unauthorized(req: IncomingMessage, res: ServerResponse): void {
   sendError(req, res, 401, 'UNAUTHORIZED', 'authentication required');
 }
 
-function oauthError(req: IncomingMessage, res: ServerResponse, status: number, error: string, description: string): void {
+function oauthError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  error: string,
+  description: string,
+): void {
   sendJson(req, res, status, { error, error_description: description });
 }
 
@@ -160,7 +175,8 @@ async function postToken(ctx: Context, req: IncomingMessage, res: ServerResponse
   const form = new URLSearchParams(raw);
   if (!form.get('client_id')) return oauthError(req, res, 400, 'invalid_request', 'missing client_id');
   const service = form.get('service');
-  if (service !== null && service !== ctx.service) return oauthError(req, res, 400, 'invalid_request', 'unknown service');
+  if (service !== null && service !== ctx.service)
+    return oauthError(req, res, 400, 'invalid_request', 'unknown service');
   const scopes = parseScopes(form.getAll('scope'));
   if (!scopes) return oauthError(req, res, 400, 'invalid_scope', 'invalid scope');
 

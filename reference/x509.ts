@@ -83,14 +83,20 @@ export function selfSignedCertificate(options: CertificateOptions): string {
     integer(randomBytes(16)),
     algorithm,
     name(options.commonName),
-    sequence(time(options.notBefore ?? new Date(now - 3600_000)), time(options.notAfter ?? new Date(now + 10 * 365 * 86400_000))),
+    sequence(
+      time(options.notBefore ?? new Date(now - 3600_000)),
+      time(options.notAfter ?? new Date(now + 10 * 365 * 86400_000)),
+    ),
     name(options.commonName),
     options.publicKey.export({ type: 'spki', format: 'der' }),
     explicit(3, extensions),
   );
   const signature = sign('sha256', tbs, options.privateKey); // DER-encoded for ECDSA, as X.509 wants
   const der = sequence(tbs, algorithm, bitString(signature));
-  const base64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const base64 = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
 }
 

@@ -19,7 +19,15 @@ import { ScopePlan } from './scope-plan.ts';
 import { createStore } from './store.ts';
 import type { RequestScopes } from './scope-plan.ts';
 import { TokenManager } from './token-manager.ts';
-import type { AuthEvent, AuthFetch, Credential, EventListener, PasswordCredential, RefreshTokenCredential, TokenCache } from './types.ts';
+import type {
+  AuthEvent,
+  AuthFetch,
+  Credential,
+  EventListener,
+  PasswordCredential,
+  RefreshTokenCredential,
+  TokenCache,
+} from './types.ts';
 
 export interface AuthFetchOptions {
   /** A credential, a provider called per registry when a token must be fetched, or nothing for anonymous access. */
@@ -148,12 +156,19 @@ class AuthClient {
       response = await this.#send(out, sent?.header);
     }
     // A browser follows redirects itself: a 401 from another origin is not this registry's to answer.
-    if (response.status !== 401 || (response.redirected && new URL(response.url).origin !== out.url.origin)) return response;
+    if (response.status !== 401 || (response.redirected && new URL(response.url).origin !== out.url.origin))
+      return response;
     return this.#answer(out, addressed, response, sent, scopes);
   }
 
   /** A 401: learn its challenge, drop the token it refused, and send once more with what it asks for. */
-  async #answer(out: Outgoing, addressed: string, response: Response, sent: Sent | undefined, scopes: RequestScopes): Promise<Response> {
+  async #answer(
+    out: Outgoing,
+    addressed: string,
+    response: Response,
+    sent: Sent | undefined,
+    scopes: RequestScopes,
+  ): Promise<Response> {
     const { url, method } = out;
     const challenge = this.#discovery.challengeOf(response, url.host);
     if (!challenge) return response;
@@ -162,7 +177,15 @@ class AuthClient {
     const challenged = mergeScopes(challenge.params.scope);
     if (this.#scopes.learn(url, method, scopes.inferred, challenged)) this.#discovery.persist(url);
     const realm = learnt?.realm && displayUrl(learnt.realm);
-    this.#emit({ type: 'challenge', registry: url.host, scheme: challenge.scheme, realm, service, scopes: challenged, error });
+    this.#emit({
+      type: 'challenge',
+      registry: url.host,
+      scheme: challenge.scheme,
+      realm,
+      service,
+      scopes: challenged,
+      error,
+    });
     // A stream is gone once sent: the caller gets the 401 rather than a silently truncated retry.
     if (!learnt || !out.replayable) return response;
     if (sent?.key) {
@@ -183,7 +206,13 @@ class AuthClient {
    * What a request to a registry whose auth is known carries; undefined when we have nothing to send. `retryOf`:
    * what the request carried when the registry answered 401.
    */
-  async #authorize(auth: RegistryAuth, addressed: string, out: Outgoing, scopes: string[], retryOf?: Sent): Promise<Sent | undefined> {
+  async #authorize(
+    auth: RegistryAuth,
+    addressed: string,
+    out: Outgoing,
+    scopes: string[],
+    retryOf?: Sent,
+  ): Promise<Sent | undefined> {
     const known = this.#credentials.latest(out.url, addressed);
     // What goes as it is (an access token, the credential itself to a Basic registry): a provider's answer is
     // reused for credentialTtlMs, and asked again once the registry refused it.
@@ -219,13 +248,15 @@ class AuthClient {
     };
     let need = needOf(auth);
     try {
-      let issued = known?.identity === undefined ? undefined : await this.#tokens.cached({ ...need, identity: known.identity });
+      let issued =
+        known?.identity === undefined ? undefined : await this.#tokens.cached({ ...need, identity: known.identity });
       if (!issued) {
         const { credential, identity } = await this.#resolve(auth, addressed, url, scopes);
         if (isAccessToken(credential)) return this.#direct(url, credential);
         // A realm on another origin that only the cache named gets no credential before the registry names it;
         // then the credential in hand goes there (or as Basic): the provider is not asked twice.
-        if (auth.stored && credential && !(issued = await this.#tokens.cached({ ...need, identity }))) {
+        if (auth.stored && credential) issued = await this.#tokens.cached({ ...need, identity });
+        if (auth.stored && credential && !issued) {
           const named = await this.#discovery.verify(url, init.signal);
           if (!named?.realm) return named && this.#direct(url, credential);
           need = needOf(named);
@@ -239,7 +270,16 @@ class AuthClient {
         const expiresIn = Math.max(0, Math.round((issued.expiresAt - this.#options.now()) / 1000));
         const { source, grant } = issued;
         const { realm, service } = need;
-        this.#emit({ type: 'token', source, registry: url.host, realm: displayUrl(realm), service, scopes: [...scopes], grant, expiresIn });
+        this.#emit({
+          type: 'token',
+          source,
+          registry: url.host,
+          realm: displayUrl(realm),
+          service,
+          scopes: [...scopes],
+          grant,
+          expiresIn,
+        });
       }
       return { header: `Bearer ${issued.token}`, key: issued.key, token: issued.token };
     } catch (error) {

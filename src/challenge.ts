@@ -38,7 +38,6 @@ const ELEMENT = sticky`(${SEPARATOR})(${TOKEN})?(${OWS})(?:(=)${VALUE})?`;
 /** A token68, which stands alone in its element. */
 const LONE_TOKEN68 = sticky`${TOKEN68}(?=${OWS}(?:,|$))`;
 
-
 function fail(message: string, pos: number): never {
   throw new ChallengeParseError(message, pos);
 }

@@ -23,7 +23,8 @@ const EXPECTED = 'Expected { username, password }, { refreshToken, username? }, 
 
 /** Why a value is not a credential, naming the field (never a value); undefined when it is one. */
 function credentialProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || !value) return `it is ${value === null ? 'null' : `a ${typeof value}`}, not an object`;
+  if (typeof value !== 'object' || !value)
+    return `it is ${value === null ? 'null' : `a ${typeof value}`}, not an object`;
   const v = value as Record<string, unknown>;
   const bad = (name: string) =>
     v[name] === undefined || v[name] === ''
@@ -88,7 +89,11 @@ function credentialIdentity(credential: Credential | undefined): Promise<string>
     const c = credential as Partial<Record<'username' | 'password' | 'refreshToken' | 'accessToken', string>>;
     // The kind first, so that equal strings in different fields never name the same identity.
     const text =
-      'password' in c ? `password\n${c.username}\n${c.password}` : 'refreshToken' in c ? `refresh\n${c.username ?? ''}\n${c.refreshToken}` : `access\n${c.accessToken}`;
+      'password' in c
+        ? `password\n${c.username}\n${c.password}`
+        : 'refreshToken' in c
+          ? `refresh\n${c.username ?? ''}\n${c.refreshToken}`
+          : `access\n${c.accessToken}`;
     const hashing = hashText(text);
     identities.set(credential, hashing);
     // Once known, hand out the plain string: no promise to await on the warm path.
@@ -135,11 +140,13 @@ export class CredentialSource {
     let pending = this.#asking.get(key);
     if (!pending) {
       // The provider gets its own copy of `scopes`, which may be the memoised array.
-      const own = callProvider(provider, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(async (credential) => {
-        const answer = { credential, identity: await credentialIdentity(credential), at: this.#now() };
-        this.#answers.set(url.origin, answer); // one entry per registry: few
-        return answer;
-      });
+      const own = callProvider(provider, defined({ registry: url.host, ...ctx, scopes: [...ctx.scopes] })).then(
+        async (credential) => {
+          const answer = { credential, identity: await credentialIdentity(credential), at: this.#now() };
+          this.#answers.set(url.origin, answer); // one entry per registry: few
+          return answer;
+        },
+      );
       // Only set while absent, so the entry is this call's own when it settles.
       const done = () => this.#asking.delete(key);
       own.then(done, done);

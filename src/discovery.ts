@@ -56,7 +56,8 @@ export class Discovery {
    */
   async meet(out: Outgoing, send: (out: Outgoing) => Promise<Response>): Promise<FirstContact> {
     const { url, init } = out;
-    const auth = this.#known.get(url.origin) ?? (this.#hint(url.host) ? this.#configured(url) : await this.#recall(url));
+    const auth =
+      this.#known.get(url.origin) ?? (this.#hint(url.host) ? this.#configured(url) : await this.#recall(url));
     if (auth) return { auth };
     const meeting = this.#meeting.get(url.origin);
     if (meeting) {
@@ -151,7 +152,11 @@ export class Discovery {
         .then((record) => {
           if (this.#known.has(url.origin)) return this.#known.get(url.origin);
           this.#parts.scopes.adopt(url.host, record?.actions);
-          return this.remember(url, { scheme: String(record?.scheme), params: { ...record } as Challenge['params'] }, true);
+          return this.remember(
+            url,
+            { scheme: String(record?.scheme), params: { ...record } as Challenge['params'] },
+            true,
+          );
         })
         // A realm that is not an http(s) URL is no realm.
         .catch(() => undefined);
@@ -179,7 +184,11 @@ export class Discovery {
     const response = await this.#parts.fetch(new URL(base), defined({ method: 'GET', signal }));
     await discard(response);
     const auth = this.#learnFrom(response, url);
-    this.#parts.emit({ type: 'discovery', registry: url.host, scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none' });
+    this.#parts.emit({
+      type: 'discovery',
+      registry: url.host,
+      scheme: auth ? (auth.realm ? 'bearer' : 'basic') : 'none',
+    });
     return auth;
   }
 

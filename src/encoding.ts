@@ -17,6 +17,8 @@ export function basicAuthorization(username: string, secret: string): string {
  */
 export async function hashText(text: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
-  const digest = subtle ? await subtle.digest('SHA-256', encoder.encode(text)) : Uint32Array.from([0, 0, 0, 0], () => Math.random() * 2 ** 32).buffer;
+  const digest = subtle
+    ? await subtle.digest('SHA-256', encoder.encode(text))
+    : Uint32Array.from([0, 0, 0, 0], () => Math.random() * 2 ** 32).buffer;
   return Array.from(new Uint8Array(digest, 0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -96,7 +96,8 @@ export async function follow(
     const next = redirected(response, out);
     if (!next || stop(next, out)) return response;
     await discard(response);
-    if (hop >= MAX_REDIRECTS) throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${start}.`);
+    if (hop >= MAX_REDIRECTS)
+      throw new OciAuthError('TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects starting at ${start}.`);
     out = next;
   }
 }
@@ -107,7 +108,12 @@ export async function follow(
  * never follows a redirect to another origin. In browsers the platform follows (stripping the header, as the
  * Fetch standard requires), and a secret form refuses every redirect.
  */
-export function fetchFollowingRedirects(fetchImpl: FetchLike, url: URL, init: RequestInit, secretBody = false): Promise<Response> {
+export function fetchFollowingRedirects(
+  fetchImpl: FetchLike,
+  url: URL,
+  init: RequestInit,
+  secretBody = false,
+): Promise<Response> {
   if (isBrowser) return fetchImpl(url, secretBody ? { ...init, redirect: 'error' } : init);
   const start: Outgoing = { url, method: init.method ?? 'GET', init, replayable: true };
   return follow(

@@ -9,7 +9,17 @@ export interface Outgoing {
 }
 
 /** Request fields carried over when the input is a Request. */
-const REQUEST_FIELDS = ['method', 'headers', 'signal', 'redirect', 'credentials', 'cache', 'integrity', 'keepalive', 'referrerPolicy'] as const;
+const REQUEST_FIELDS = [
+  'method',
+  'headers',
+  'signal',
+  'redirect',
+  'credentials',
+  'cache',
+  'integrity',
+  'keepalive',
+  'referrerPolicy',
+] as const;
 
 /** Normalise fetch's (input, init) into something that can be sent more than once when the body allows. */
 export function outgoing(input: RequestInfo | URL, init: RequestInit | undefined): Outgoing {
@@ -29,7 +39,12 @@ export function outgoing(input: RequestInfo | URL, init: RequestInit | undefined
     body instanceof URLSearchParams ||
     (typeof FormData !== 'undefined' && body instanceof FormData);
   if (!replayable) merged.duplex = 'half';
-  return { url: new URL(request ? request.url : String(input)), method: (merged.method ?? 'GET').toUpperCase(), init: merged, replayable };
+  return {
+    url: new URL(request ? request.url : String(input)),
+    method: (merged.method ?? 'GET').toUpperCase(),
+    init: merged,
+    replayable,
+  };
 }
 
 /**
@@ -40,13 +55,19 @@ export function outgoing(input: RequestInfo | URL, init: RequestInit | undefined
 export function redirected(response: Response, from: Outgoing): Outgoing | undefined {
   const { status } = response;
   const location = response.headers.get('location');
-  if (status < 300 || status > 399 || status === 304 || location === null || response.type === 'opaqueredirect') return undefined;
+  if (status < 300 || status > 399 || status === 304 || location === null || response.type === 'opaqueredirect')
+    return undefined;
   const url = new URL(location, from.url);
   if (status === 303 || ((status === 301 || status === 302) && from.method === 'POST')) {
     const headers = new Headers(from.init.headers);
     headers.delete('content-type');
     headers.delete('content-length');
-    return { url, method: from.method === 'HEAD' ? 'HEAD' : 'GET', init: { ...from.init, body: undefined, duplex: undefined, headers } as RequestInit, replayable: true };
+    return {
+      url,
+      method: from.method === 'HEAD' ? 'HEAD' : 'GET',
+      init: { ...from.init, body: undefined, duplex: undefined, headers } as RequestInit,
+      replayable: true,
+    };
   }
   return from.replayable ? { ...from, url } : undefined;
 }

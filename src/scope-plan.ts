@@ -59,7 +59,9 @@ export class ScopePlan {
   actionsOf(registry: string): Record<string, string[]> {
     // fromEntries: a method named __proto__ stays a property of its own.
     return Object.fromEntries(
-      [...this.#learned].flatMap(([key, extra]) => (key.startsWith(`${registry} `) ? [[key.slice(registry.length + 1), [...extra]]] : [])),
+      [...this.#learned].flatMap(([key, extra]) =>
+        key.startsWith(`${registry} `) ? [[key.slice(registry.length + 1), [...extra]]] : [],
+      ),
     );
   }
 
@@ -79,7 +81,10 @@ export class ScopePlan {
     if (!extra) return inferred;
     // The same resource with the extra actions: mergeScopes joins them into one canonical scope.
     const resource = (text: string) => text.slice(0, text.lastIndexOf(':') + 1);
-    return mergeScopes(inferred, inferred.flatMap((text) => (widenable(text, url) ? [...extra].map((action) => resource(text) + action) : [])));
+    return mergeScopes(
+      inferred,
+      inferred.flatMap((text) => (widenable(text, url) ? [...extra].map((action) => resource(text) + action) : [])),
+    );
   }
 }
 
@@ -89,5 +94,7 @@ export class ScopePlan {
  */
 function widenable(text: string, url: URL): { name: string; actions: string[] } | undefined {
   const match = /^repository:(.+):([^:]*)$/.exec(text);
-  return match && match[1] !== url.searchParams.get('from') ? { name: match[1]!, actions: match[2]!.split(',') } : undefined;
+  return match && match[1] !== url.searchParams.get('from')
+    ? { name: match[1]!, actions: match[2]!.split(',') }
+    : undefined;
 }

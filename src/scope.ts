@@ -25,7 +25,10 @@ function canonicalActions(actions: Iterable<string>): string[] {
 /** Parses one scope; throws ScopeParseError when the text is not one. */
 export function parseScope(s: string): Scope {
   const match = typeof s === 'string' && SCOPE.exec(s);
-  if (!match) throw new ScopeParseError('Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type');
+  if (!match)
+    throw new ScopeParseError(
+      'Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type',
+    );
   const [, type, cls, name, actions] = match as unknown as [string, string, string | undefined, string, string];
   const scope: Scope = { type, name, actions: canonicalActions(actions.split(',')) };
   if (cls !== undefined) scope.class = cls;
@@ -38,7 +41,10 @@ export function formatScope(s: Scope): string {
   const text = `${s.type}${s.class === undefined ? '' : `(${s.class})`}:${s.name}:${actions.join(',')}`;
   // What we write must read back as the same scope: this rejects parts holding `:`, `(` or `,` in the wrong place.
   const back = parseScope(text);
-  if (JSON.stringify([back.type, back.class, back.name, back.actions]) !== JSON.stringify([s.type, s.class, s.name, actions])) {
+  if (
+    JSON.stringify([back.type, back.class, back.name, back.actions]) !==
+    JSON.stringify([s.type, s.class, s.name, actions])
+  ) {
     throw new ScopeParseError('A scope part contains a character that changes its meaning (":" "," "(" ")")');
   }
   return text;
@@ -149,7 +155,12 @@ export function scopesForRequest(url: string | URL, method: string): string[] {
     const scopes = [`repository:${name}:${actions}`];
     // Cross-repository mount: POST …/blobs/uploads/?mount=<digest>&from=<other> also reads <other>.
     const from = u.searchParams.getAll('from'); // already decoded
-    const source = route[2] && m === 'POST' && u.searchParams.has('mount') && from.length === 1 && repositoryName(from[0]!.split('/'));
+    const source =
+      route[2] &&
+      m === 'POST' &&
+      u.searchParams.has('mount') &&
+      from.length === 1 &&
+      repositoryName(from[0]!.split('/'));
     if (source) scopes.push(`repository:${source}:pull`);
     return mergeScopes(scopes);
   } catch {

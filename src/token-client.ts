@@ -113,11 +113,13 @@ function prepare(options: TokenClientOptions, req: TokenRequest): Ask {
       secret ? [secret, encodeURIComponent(secret), new URLSearchParams({ secret }).toString().slice(7)] : [],
     )
     .concat(authorization?.slice(6) ?? []);
-  const grant: Record<string, string> | undefined =
-    req.postUnsupported ? undefined
-    : refreshToken !== undefined ? { grant_type: 'refresh_token', refresh_token: refreshToken }
-    : password !== undefined && options.passwordGrant ? { grant_type: 'password', username: credential!.username!, password }
-    : undefined;
+  const grant: Record<string, string> | undefined = req.postUnsupported
+    ? undefined
+    : refreshToken !== undefined
+      ? { grant_type: 'refresh_token', refresh_token: refreshToken }
+      : password !== undefined && options.passwordGrant
+        ? { grant_type: 'password', username: credential!.username!, password }
+        : undefined;
   return { ...options, ...req, where, authorization, form: grant && oauth2Form(options, req, grant), secrets };
 }
 
@@ -137,7 +139,11 @@ async function fetchOAuth2Token(ask: Ask): Promise<TokenGrant | { postUnsupporte
   const answer = await exchange(
     ask,
     ask.realm,
-    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: String(ask.form) },
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: String(ask.form),
+    },
     true,
     (r) => [400, 401, 404, 405].includes(r.status),
   );
@@ -155,10 +161,18 @@ async function fetchDistributionToken(ask: Ask): Promise<TokenGrant> {
     const last = attempt >= ask.tokenRetries;
     // Worth another try: a transient status with a Retry-After we are willing to wait for.
     const retryAfter = (r: Response) =>
-      last || ![429, 500, 502, 503, 504].includes(r.status) ? undefined : retryDelay(r.headers.get('retry-after'), attempt);
+      last || ![429, 500, 502, 503, 504].includes(r.status)
+        ? undefined
+        : retryDelay(r.headers.get('retry-after'), attempt);
     let answer: Answer;
     try {
-      answer = await exchange(ask, url, { method: 'GET', headers: authorization ? { authorization } : {} }, false, (r) => retryAfter(r) !== undefined);
+      answer = await exchange(
+        ask,
+        url,
+        { method: 'GET', headers: authorization ? { authorization } : {} },
+        false,
+        (r) => retryAfter(r) !== undefined,
+      );
     } catch (error) {
       if (last || !(error as Partial<TokenRequestError>).retryable) throw error;
       await sleep(retryDelay(null, attempt));
@@ -175,7 +189,13 @@ const sleep = (ms: number | undefined) => new Promise((resolve) => setTimeout(re
  * One request to the realm, its body read within the timeout unless `unread` says the answer only leads to a
  * fallback or a retry; network failures become typed errors.
  */
-async function exchange(ask: Ask, url: URL, init: RequestInit, secretBody: boolean, unread: (r: Response) => boolean): Promise<Answer> {
+async function exchange(
+  ask: Ask,
+  url: URL,
+  init: RequestInit,
+  secretBody: boolean,
+  unread: (r: Response) => boolean,
+): Promise<Answer> {
   const signal = AbortSignal.timeout(ask.tokenTimeoutMs);
   const started = ask.now();
   let status: number | undefined;
@@ -199,7 +219,12 @@ async function exchange(ask: Ask, url: URL, init: RequestInit, secretBody: boole
 }
 
 /** What a failed exchange becomes: a typed error; a connection that failed or broke is worth another try. */
-function failureOf(error: unknown, { where, tokenTimeoutMs, realm, realmCredentials }: Ask, status: number | undefined, timedOut: boolean): unknown {
+function failureOf(
+  error: unknown,
+  { where, tokenTimeoutMs, realm, realmCredentials }: Ask,
+  status: number | undefined,
+  timedOut: boolean,
+): unknown {
   if (error instanceof BodyTooLargeError) {
     return new TokenResponseError(
       `The token endpoint ${where} sent a body larger than ${error.limit} bytes (HTTP ${status}); refusing to read it.`,
@@ -208,7 +233,12 @@ function failureOf(error: unknown, { where, tokenTimeoutMs, realm, realmCredenti
   }
   if (error instanceof OciAuthError) return error;
   if (timedOut) {
-    return fail(where, 'TOKEN_TIMEOUT', `did not answer within ${tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`, { status });
+    return fail(
+      where,
+      'TOKEN_TIMEOUT',
+      `did not answer within ${tokenTimeoutMs} ms. Check that it is up, or raise tokenTimeoutMs.`,
+      { status },
+    );
   }
   return fail(
     where,
@@ -222,7 +252,12 @@ function failureOf(error: unknown, { where, tokenTimeoutMs, realm, realmCredenti
 /** The token in a realm's answer, or a typed error that says what the realm said. */
 function tokenFrom(ask: Ask, answer: Answer): CachedToken & { refreshToken?: string } {
   if (answer.status !== 200) throw tokenRequestFailure(answer as Required<Answer>, ask);
-  const token = parseTokenResponse(answer.body!, { realm: ask.where, requestedScopes: ask.scopes, startedAt: answer.started, now: ask.now() });
+  const token = parseTokenResponse(answer.body!, {
+    realm: ask.where,
+    requestedScopes: ask.scopes,
+    startedAt: answer.started,
+    now: ask.now(),
+  });
   if (ask.secrets.includes(token.token)) {
     throw new TokenResponseError(`The token endpoint ${ask.where} echoed a credential back as the token.`, ask.where);
   }
@@ -253,7 +288,11 @@ export function tokenRequestFailure(
   const details = { status, serverCode, serverMessage, retryable: busy };
   if (status === 401 || status === 403) {
     const username = (credential as Partial<PasswordCredential> | undefined)?.username;
-    const who = username ? `the credentials of user "${username}"` : credential || refreshToken ? 'the credentials' : 'an anonymous request';
+    const who = username
+      ? `the credentials of user "${username}"`
+      : credential || refreshToken
+        ? 'the credentials'
+        : 'an anonymous request';
     return fail(
       where,
       'TOKEN_DENIED',
@@ -278,7 +317,11 @@ function fail(
 function retryDelay(retryAfter: string | null, attempt: number): number | undefined {
   // Equivalent mutant: Headers.get() returns values already trimmed, so dropping trim() changes nothing.
   // Stryker disable next-line MethodExpression: equivalent (see above)
-  const ms = !retryAfter?.trim() ? NaN : Number(retryAfter) < Infinity ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - Date.now();
+  const ms = !retryAfter?.trim()
+    ? NaN
+    : Number(retryAfter) < Infinity
+      ? Number(retryAfter) * 1000
+      : Date.parse(retryAfter) - Date.now();
   if (Number.isNaN(ms)) return 200 * 2 ** attempt * (0.8 + Math.random() * 0.4);
   return ms > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, ms);
 }

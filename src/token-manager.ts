@@ -75,10 +75,17 @@ export class TokenManager {
     const since = this.#since(need);
     // After an insufficient_scope the retry asks for more: only its exact key will do.
     const covering = need.scopes[0] && (need.rejected === undefined || this.#rejections.has(need.rejected));
-    const candidates = [key, ...(covering ? (this.#coverIndex.get(`${base}\n${resourceOf(need.scopes[0]!)}`) ?? []) : [])];
+    const candidates = [
+      key,
+      ...(covering ? (this.#coverIndex.get(`${base}\n${resourceOf(need.scopes[0]!)}`) ?? []) : []),
+    ];
     for (const candidate of candidates) {
       const token = await this.#cache.get(candidate);
-      if (this.#usable(token, since) && token.token !== need.rejected && (candidate === key || scopesCover(token.scopes, need.scopes))) {
+      if (
+        this.#usable(token, since) &&
+        token.token !== need.rejected &&
+        (candidate === key || scopesCover(token.scopes, need.scopes))
+      ) {
         return { ...token, key: candidate, source: 'cache' };
       }
     }
@@ -122,7 +129,12 @@ export class TokenManager {
   /** Good to hand out: unexpired with its margin, never rejected, and obtained after `since` (a rejection). */
   #usable(token: CachedToken | undefined, since: number): token is CachedToken {
     const margin = token && Math.min(this.#options.expiryMarginMs, (token.expiresAt - token.obtainedAt) / 4);
-    return !!token && this.#options.now() < token.expiresAt - margin! && !this.#rejections.has(token.token) && token.obtainedAt >= since;
+    return (
+      !!token &&
+      this.#options.now() < token.expiresAt - margin! &&
+      !this.#rejections.has(token.token) &&
+      token.obtainedAt >= since
+    );
   }
 
   async #fetch(need: TokenRequest, base: string, key: string): Promise<TokenGrant> {
@@ -132,7 +144,8 @@ export class TokenManager {
     if (refreshToken !== undefined) this.#refreshTokens.set(base, refreshToken);
     // A slower fetch that started earlier must not replace a newer token.
     const current = await this.#cache.get(key);
-    if (!current || current.obtainedAt <= obtainedAt) await this.#cache.set(key, { token, expiresAt, obtainedAt, scopes }, expiresAt - this.#options.now());
+    if (!current || current.obtainedAt <= obtainedAt)
+      await this.#cache.set(key, { token, expiresAt, obtainedAt, scopes }, expiresAt - this.#options.now());
     for (const scope of scopes) {
       const indexKey = `${base}\n${resourceOf(scope)}`;
       const keys = [key, ...(this.#coverIndex.get(indexKey) ?? []).filter((k) => k !== key)].slice(0, 4);
@@ -145,7 +158,11 @@ export class TokenManager {
   async #request(need: TokenRequest, base: string): Promise<TokenGrant> {
     const stored = this.#refreshTokens.get(base);
     const ask = (refreshToken?: string) =>
-      requestToken(this.#options, { ...need, refreshToken, postUnsupported: this.#postUnsupported.has(need.realm.href) });
+      requestToken(this.#options, {
+        ...need,
+        refreshToken,
+        postUnsupported: this.#postUnsupported.has(need.realm.href),
+      });
     try {
       return await ask(stored);
     } catch (error) {

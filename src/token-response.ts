@@ -59,7 +59,9 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Cac
   try {
     fields = JSON.parse(body);
   } catch {
-    throw invalid('a body that is not JSON; check that the realm points at the token service, not a login page or proxy');
+    throw invalid(
+      'a body that is not JSON; check that the realm points at the token service, not a login page or proxy',
+    );
   }
   if (!fields || typeof fields !== 'object' || Array.isArray(fields)) {
     throw invalid('JSON that is not an object; expected {"token": …} or {"access_token": …}');
@@ -68,7 +70,9 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Cac
   const token = nonEmptyString(fields.access_token) ?? nonEmptyString(fields.token);
   if (token === undefined) {
     throw invalid(
-      ('token' in fields || 'access_token' in fields ? '`token`/`access_token` empty or not a string' : 'no `token` or `access_token` field') +
+      ('token' in fields || 'access_token' in fields
+        ? '`token`/`access_token` empty or not a string'
+        : 'no `token` or `access_token` field') +
         '; the server may not implement the docker token protocol at this URL',
     );
   }
@@ -86,7 +90,10 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Cac
   // Math.min picks startedAt either way). The comment also hides the lower bound's mutants, which the boundary test in
   // test/token-response.test.ts kills.
   // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent (see above)
-  const start = issuedAt >= ctx.now - lifetimeMs && issuedAt <= ctx.now + 60_000 ? Math.min(ctx.startedAt, issuedAt) : ctx.startedAt;
+  const start =
+    issuedAt >= ctx.now - lifetimeMs && issuedAt <= ctx.now + 60_000
+      ? Math.min(ctx.startedAt, issuedAt)
+      : ctx.startedAt;
   // A JWT's own exp bounds the lifetime, with or without expires_in: the registry checks exp, and exp has whole
   // seconds, so a short token can end up to a second before expires_in says. An exp already past by our clock
   // means the clocks disagree, and is ignored.
@@ -94,7 +101,9 @@ export function parseTokenResponse(body: string, ctx: TokenResponseContext): Cac
   const expiresAt = exp > ctx.now ? Math.min(start + lifetimeMs, exp) : start + lifetimeMs;
 
   const oauthScope = nonEmptyString(fields.scope);
-  const scopes = oauthScope ? mergeScopes(oauthScope) : (scopesFromAccessClaim(claims?.access) ?? mergeScopes(ctx.requestedScopes));
+  const scopes = oauthScope
+    ? mergeScopes(oauthScope)
+    : (scopesFromAccessClaim(claims?.access) ?? mergeScopes(ctx.requestedScopes));
   const refreshToken = nonEmptyString(fields.refresh_token);
   return { token, expiresAt, obtainedAt: ctx.startedAt, scopes, ...(refreshToken && { refreshToken }) };
 }

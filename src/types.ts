@@ -40,9 +40,7 @@ export interface CredentialContext {
   scopes: string[];
 }
 
-export type CredentialProvider = (
-  ctx: CredentialContext,
-) => Credential | undefined | Promise<Credential | undefined>;
+export type CredentialProvider = (ctx: CredentialContext) => Credential | undefined | Promise<Credential | undefined>;
 
 /** A token as kept in a {@link TokenCache}. */
 export interface CachedToken {

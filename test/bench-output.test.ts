@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
 const bench = (...args: string[]) =>
-  spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'bench/run.ts', ...args], { cwd: root, encoding: 'utf8' });
+  spawnSync(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', 'bench/run.ts', ...args],
+    { cwd: root, encoding: 'utf8' },
+  );
 const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
 
 describe('bench results', () => {

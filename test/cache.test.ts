@@ -29,7 +29,9 @@ describe('MemoryTokenCache', () => {
 
   it('rejects a size that is not a positive integer, with a message that says so', () => {
     for (const maxEntries of [0, -1, 1.5, 0.5, NaN, Infinity, '2' as unknown as number]) {
-      expect(() => new MemoryTokenCache({ maxEntries })).toThrow(new RangeError('maxEntries must be a positive integer'));
+      expect(() => new MemoryTokenCache({ maxEntries })).toThrow(
+        new RangeError('maxEntries must be a positive integer'),
+      );
     }
   });
 

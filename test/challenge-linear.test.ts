@@ -61,7 +61,9 @@ describe('parseChallenges: bounded work on 1 MB adversarial inputs', () => {
   }
 
   it('random repeated units, 1 MB each (a typed outcome, and the same bound)', () => {
-    const significant = fc.constantFrom(...'Bearer Basic realm scope = , " \\ \t \r \n \r\n / : a Z 0 - . _ ~ +'.split(' '));
+    const significant = fc.constantFrom(
+      ...'Bearer Basic realm scope = , " \\ \t \r \n \r\n / : a Z 0 - . _ ~ +'.split(' '),
+    );
     const unit = fc.array(significant, { minLength: 1, maxLength: 5 }).map((a) => a.join(''));
     const prefix = fc.constantFrom('', 'Bearer ', 'Bearer realm="', 'Basic realm=', 'a=');
     fc.assert(

@@ -359,9 +359,10 @@ describe('selectChallenge', () => {
       scheme: 'basic',
       params: { realm: 'x' },
     });
-    expect(selectChallenge(parseChallenges('Basic realm="a", Bearer realm="b",service="c"'))?.params).toStrictEqual(
-      { realm: 'b', service: 'c' },
-    );
+    expect(selectChallenge(parseChallenges('Basic realm="a", Bearer realm="b",service="c"'))?.params).toStrictEqual({
+      realm: 'b',
+      service: 'c',
+    });
   });
 
   it('matches scheme case-insensitively on hand-built challenges', () => {
@@ -389,7 +390,21 @@ describe('formatChallenge', () => {
   });
 
   it('round-trips awkward values', () => {
-    const values = ['', ' ', '"', '\\', '\\"', 'a, b', 'x=y', '\t', 'caf\u00e9', '\u00ff\u0080', 'tr\u00e8s "\\', '=', ','];
+    const values = [
+      '',
+      ' ',
+      '"',
+      '\\',
+      '\\"',
+      'a, b',
+      'x=y',
+      '\t',
+      'caf\u00e9',
+      '\u00ff\u0080',
+      'tr\u00e8s "\\',
+      '=',
+      ',',
+    ];
     for (const v of values) {
       const c: Challenge = { scheme: 'bearer', params: { realm: v, scope: v } };
       expect(parseChallenges(formatChallenge(c))).toStrictEqual([c]);
@@ -474,7 +489,11 @@ describe('error messages say what went wrong', () => {
 
   it('a header that is not a string: at 0', () => {
     expect(() => parseChallenges(42 as unknown as string)).toThrow(
-      expect.objectContaining({ name: 'ChallengeParseError', position: 0, message: 'Cannot parse WWW-Authenticate at offset 0: header is not a string' }),
+      expect.objectContaining({
+        name: 'ChallengeParseError',
+        position: 0,
+        message: 'Cannot parse WWW-Authenticate at offset 0: header is not a string',
+      }),
     );
   });
 
@@ -486,11 +505,17 @@ describe('error messages say what went wrong', () => {
       [{ scheme: 'b', params: { 'a b': 'x' } }, 'param name is not a token'],
       [{ scheme: 'b', params: { a: 'x\u0001' } }, 'control character in a value'],
     ];
-    for (const [challenge, why] of cases) expect(() => formatChallenge(challenge)).toThrow(new TypeError(`formatChallenge: ${why}`));
+    for (const [challenge, why] of cases)
+      expect(() => formatChallenge(challenge)).toThrow(new TypeError(`formatChallenge: ${why}`));
   });
 
   it('a `__proto__` param is an ordinary own property: enumerable, writable, configurable', () => {
     const [c] = parseChallenges('Bearer __proto__="x"');
-    expect(Object.getOwnPropertyDescriptor(c!.params, '__proto__')).toEqual({ value: 'x', enumerable: true, writable: true, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(c!.params, '__proto__')).toEqual({
+      value: 'x',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   });
 });

@@ -30,7 +30,12 @@ function blocksOf(file: string): Block[] {
   return out;
 }
 
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const blocks = docs.flatMap(blocksOf);
 const checked = blocks.filter((b) => !b.fragment);
 
@@ -42,7 +47,8 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
 mkdirSync(join(project, 'node_modules', '@keyv'), { recursive: true });
 symlinkSync(root, join(project, 'node_modules', 'oci-auth-fetch'), 'dir');
-for (const name of ['keyv', '@keyv/redis']) symlinkSync(join(root, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+for (const name of ['keyv', '@keyv/redis'])
+  symlinkSync(join(root, 'node_modules', name), join(project, 'node_modules', name), 'dir');
 const fileOf = (i: number) => join(project, `block-${i}.ts`);
 for (const [i, b] of checked.entries()) writeFileSync(fileOf(i), `${b.code}\nexport {};\n`);
 

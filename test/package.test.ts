@@ -20,13 +20,25 @@ let registry: ReferenceRegistry;
 beforeAll(async () => {
   project = installPackedTarball('oci-auth-fetch-pack-');
   dir = project.dir;
-  registry = await startReferenceRegistry({ users: { alice: 'pw' }, repositories: { 'library/hello': { public: true, acl: { alice: ['pull', 'push'] } } } });
+  registry = await startReferenceRegistry({
+    users: { alice: 'pw' },
+    repositories: { 'library/hello': { public: true, acl: { alice: ['pull', 'push'] } } },
+  });
   // Publish a manifest for the consumers to pull anonymously.
   const push = createAuthFetch({ credentials: { username: 'alice', password: 'pw' } });
   const put = await push(`${registry.url}/v2/library/hello/manifests/latest`, {
     method: 'PUT',
     headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-    body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] }),
+    body: JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.empty.v1+json',
+        digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+        size: 2,
+      },
+      layers: [],
+    }),
   });
   expect(put.status).toBe(201);
 }, 120_000);
@@ -49,13 +61,19 @@ const body = `
 async function run(file: string, source: string): Promise<{ status: number; types: string[]; ping: number }> {
   writeFileSync(join(dir, file), source);
   const url = `${registry.url}/v2/library/hello/manifests/latest`;
-  const { stdout } = await promisify(execFile)(process.execPath, [join(dir, file), url, registry.url], { cwd: dir, encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(process.execPath, [join(dir, file), url, registry.url], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   return JSON.parse(stdout.trim());
 }
 
 describe('packed package', () => {
   it('works with import (ESM)', async () => {
-    const result = await run('esm.mjs', `import { createAuthFetch, createRegistryClient, parseChallenges, MemoryTokenCache } from 'oci-auth-fetch';\n${body}`);
+    const result = await run(
+      'esm.mjs',
+      `import { createAuthFetch, createRegistryClient, parseChallenges, MemoryTokenCache } from 'oci-auth-fetch';\n${body}`,
+    );
     expect(result).toEqual({ status: 200, types: ['function', 'function'], ping: 200 });
   });
 
@@ -114,18 +132,29 @@ describe('packed package', () => {
     );
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = promisify(execFile)(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' });
-    return expect(result.then((r) => r.stdout, (e: { stdout: string }) => e.stdout)).resolves.toBe('');
+    return expect(
+      result.then(
+        (r) => r.stdout,
+        (e: { stdout: string }) => e.stdout,
+      ),
+    ).resolves.toBe('');
   });
 
   it('carries the MIT license', () => {
     const license = readFileSync(join(dir, 'node_modules', 'oci-auth-fetch', 'LICENSE'), 'utf8');
-    expect(license.split('\n').slice(0, 3)).toEqual(['MIT License', '', 'Copyright (c) 2026 the oci-auth-fetch authors']);
+    expect(license.split('\n').slice(0, 3)).toEqual([
+      'MIT License',
+      '',
+      'Copyright (c) 2026 the oci-auth-fetch authors',
+    ]);
   });
 
-  it('README links work on the npm page and from node_modules: absolute, to this version\'s files, which the tarball carries', () => {
+  it("README links work on the npm page and from node_modules: absolute, to this version's files, which the tarball carries", () => {
     const installed = join(dir, 'node_modules', 'oci-auth-fetch');
     const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string };
-    const links = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!);
+    const links = [...readFileSync(join(installed, 'README.md'), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map(
+      (m) => m[1]!,
+    );
     // Relative links resolve against nothing on the npm page (the package names no repository).
     expect(links.filter((link) => !/^https:\/\//.test(link))).toEqual([]);
     const ownFiles = links.filter((link) => link.includes('/npm/oci-auth-fetch@'));

@@ -151,10 +151,11 @@ describe('reference registry: distribution token flow', () => {
   });
 
   it('grants several scopes, one parameter each or space-separated, and merges them', async () => {
-    const body = await getToken(reg, ['repository:a/one:pull', 'repository:a/one:push repository:b/two:pull', 'registry:catalog:*'], [
-      'alice',
-      'alice-pw',
-    ]);
+    const body = await getToken(
+      reg,
+      ['repository:a/one:pull', 'repository:a/one:push repository:b/two:pull', 'registry:catalog:*'],
+      ['alice', 'alice-pw'],
+    );
     expect(decodeJwtPayload(body.token).access).toEqual([
       { type: 'repository', name: 'a/one', actions: ['pull', 'push'] },
       { type: 'repository', name: 'b/two', actions: ['pull'] },
@@ -165,9 +166,13 @@ describe('reference registry: distribution token flow', () => {
   });
 
   it('rejects bad credentials (401) and a foreign service (400)', async () => {
-    const bad = await fetch(tokenUrl(reg, ['repository:a/b:pull']), { headers: { Authorization: basic('alice', 'nope') } });
+    const bad = await fetch(tokenUrl(reg, ['repository:a/b:pull']), {
+      headers: { Authorization: basic('alice', 'nope') },
+    });
     expect(bad.status).toBe(401);
-    expect(await bad.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] });
+    expect(await bad.json()).toEqual({
+      errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }],
+    });
     const svc = await fetch(`${reg.realm}?service=other&scope=repository:a/b:pull`);
     expect(svc.status).toBe(400);
   });
@@ -186,11 +191,16 @@ describe('reference registry: distribution token flow', () => {
     const claims = decodeJwtPayload(anon.token);
     expect(claims.sub).toBe('');
     expect(claims.access).toEqual([{ type: 'repository', name: 'library/hello', actions: ['pull'] }]);
-    const get = await fetch(`${reg.url}/v2/library/hello/blobs/${sha256Digest(bytes)}`, { headers: bearer(anon.token) });
+    const get = await fetch(`${reg.url}/v2/library/hello/blobs/${sha256Digest(bytes)}`, {
+      headers: bearer(anon.token),
+    });
     expect(get.status).toBe(200);
     expect(await get.text()).toBe('{}');
 
-    const push = await fetch(`${reg.url}/v2/library/hello/blobs/uploads/`, { method: 'POST', headers: bearer(anon.token) });
+    const push = await fetch(`${reg.url}/v2/library/hello/blobs/uploads/`, {
+      method: 'POST',
+      headers: bearer(anon.token),
+    });
     expect(push.status).toBe(401);
     expect(push.headers.get('www-authenticate')).toBe(
       `Bearer realm="${reg.realm}",service="reference-registry",scope="repository:library/hello:pull,push",error="insufficient_scope"`,
@@ -202,15 +212,23 @@ describe('reference registry: distribution token flow', () => {
 
   it('applies ACLs: grants the intersection and answers insufficient_scope', async () => {
     const bob = await getToken(reg, ['repository:team/secret:pull,push,delete'], ['bob', 'bob-pw']);
-    expect(decodeJwtPayload(bob.token).access).toEqual([{ type: 'repository', name: 'team/secret', actions: ['pull'] }]);
+    expect(decodeJwtPayload(bob.token).access).toEqual([
+      { type: 'repository', name: 'team/secret', actions: ['pull'] },
+    ]);
     const del = await fetch(`${reg.url}/v2/team/secret/manifests/v1`, { method: 'DELETE', headers: bearer(bob.token) });
     expect(del.status).toBe(401);
     expect(del.headers.get('www-authenticate')).toBe(
       `Bearer realm="${reg.realm}",service="reference-registry",scope="repository:team/secret:delete",error="insufficient_scope"`,
     );
     // carol is not in the ACL of a listed repository: nothing, but default rights elsewhere.
-    const carol = await getToken(reg, ['repository:team/secret:pull', 'repository:carol/own:push'], ['carol', 'carol-pw']);
-    expect(decodeJwtPayload(carol.token).access).toEqual([{ type: 'repository', name: 'carol/own', actions: ['push'] }]);
+    const carol = await getToken(
+      reg,
+      ['repository:team/secret:pull', 'repository:carol/own:push'],
+      ['carol', 'carol-pw'],
+    );
+    expect(decodeJwtPayload(carol.token).access).toEqual([
+      { type: 'repository', name: 'carol/own', actions: ['push'] },
+    ]);
     // catalog only for catalogUsers
     const cat = await getToken(reg, ['registry:catalog:*'], ['bob', 'bob-pw']);
     expect(decodeJwtPayload(cat.token).access).toEqual([]);
@@ -237,7 +255,10 @@ describe('reference registry: distribution token flow', () => {
       expect((await fetch(url, { headers: bearer(body.token) })).headers.get('www-authenticate')).toBe(invalid);
       now = start;
       const [h, p, s] = body.token.split('.') as [string, string, string];
-      const claims = { ...decodeJwtPayload(body.token), access: [{ type: 'repository', name: 'alice/app', actions: ['*'] }] };
+      const claims = {
+        ...decodeJwtPayload(body.token),
+        access: [{ type: 'repository', name: 'alice/app', actions: ['*'] }],
+      };
       const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
       expect((await fetch(url, { headers: bearer(forged) })).headers.get('www-authenticate')).toBe(invalid);
       expect((await fetch(url, { headers: bearer(`${p}`) })).headers.get('www-authenticate')).toBe(invalid);
@@ -258,7 +279,14 @@ describe('reference registry: distribution token flow', () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, string>;
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'issued_at', 'refresh_token', 'scope', 'token']);
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'issued_at',
+      'refresh_token',
+      'scope',
+      'token',
+    ]);
     expect(body.scope).toBe('repository:team/secret:pull repository:bob/x:pull');
     expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(decodeJwtPayload(body.access_token!).sub).toBe('bob');
@@ -274,26 +302,59 @@ describe('reference registry: distribution token flow', () => {
     const rb = (await refreshed.json()) as Record<string, string>;
     expect(rb.scope).toBe('repository:bob/y:push');
     expect(rb.refresh_token).toBe(body.refresh_token);
-    expect(decodeJwtPayload(rb.token!)).toMatchObject({ sub: 'bob', access: [{ type: 'repository', name: 'bob/y', actions: ['push'] }] });
+    expect(decodeJwtPayload(rb.token!)).toMatchObject({
+      sub: 'bob',
+      access: [{ type: 'repository', name: 'bob/y', actions: ['push'] }],
+    });
 
-    const unknown = await postForm(reg.realm, { grant_type: 'refresh_token', refresh_token: 'nope', service: reg.service, client_id: 'test' });
+    const unknown = await postForm(reg.realm, {
+      grant_type: 'refresh_token',
+      refresh_token: 'nope',
+      service: reg.service,
+      client_id: 'test',
+    });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toEqual({ error: 'invalid_grant', error_description: 'unknown or revoked refresh token' });
+    expect(await unknown.json()).toEqual({
+      error: 'invalid_grant',
+      error_description: 'unknown or revoked refresh token',
+    });
 
-    const noClient = await postForm(reg.realm, { grant_type: 'password', username: 'bob', password: 'bob-pw', service: reg.service });
+    const noClient = await postForm(reg.realm, {
+      grant_type: 'password',
+      username: 'bob',
+      password: 'bob-pw',
+      service: reg.service,
+    });
     expect(noClient.status).toBe(400);
     expect(((await noClient.json()) as { error: string }).error).toBe('invalid_request');
 
-    const badPw = await postForm(reg.realm, { grant_type: 'password', username: 'bob', password: 'x', service: reg.service, client_id: 't' });
+    const badPw = await postForm(reg.realm, {
+      grant_type: 'password',
+      username: 'bob',
+      password: 'x',
+      service: reg.service,
+      client_id: 't',
+    });
     expect(badPw.status).toBe(401);
-    expect(await badPw.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] });
+    expect(await badPw.json()).toEqual({
+      errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }],
+    });
 
-    const badSvc = await postForm(reg.realm, { grant_type: 'password', username: 'bob', password: 'bob-pw', service: 'x', client_id: 't' });
+    const badSvc = await postForm(reg.realm, {
+      grant_type: 'password',
+      username: 'bob',
+      password: 'bob-pw',
+      service: 'x',
+      client_id: 't',
+    });
     expect(badSvc.status).toBe(400);
   });
 
   it('issues a refresh token on GET with offline_token=true (authenticated only)', async () => {
-    const withUser = await getToken(reg, ['repository:a/b:pull'], ['alice', 'alice-pw'], { offline_token: 'true', client_id: 'x' });
+    const withUser = await getToken(reg, ['repository:a/b:pull'], ['alice', 'alice-pw'], {
+      offline_token: 'true',
+      client_id: 'x',
+    });
     expect(typeof withUser.refresh_token).toBe('string');
     expect(withUser.scope).toBeUndefined();
     const anon = await getToken(reg, ['repository:library/hello:pull'], undefined, { offline_token: 'true' });
@@ -301,18 +362,32 @@ describe('reference registry: distribution token flow', () => {
     const plain = await getToken(reg, ['repository:a/b:pull'], ['alice', 'alice-pw']);
     expect(plain.refresh_token).toBeUndefined();
     // The refresh token works with the POST grant.
-    const res = await postForm(reg.realm, { grant_type: 'refresh_token', refresh_token: String(withUser.refresh_token), client_id: 'x' });
+    const res = await postForm(reg.realm, {
+      grant_type: 'refresh_token',
+      refresh_token: String(withUser.refresh_token),
+      client_id: 'x',
+    });
     expect(res.status).toBe(200);
   });
 
   it('pushes and pulls blobs: monolithic, chunked, cross-repository mount', async () => {
-    const t = (await getToken(reg, ['repository:alice/blobs:pull,push,delete', 'repository:team/secret:pull'], ['alice', 'alice-pw'])).token;
+    const t = (
+      await getToken(
+        reg,
+        ['repository:alice/blobs:pull,push,delete', 'repository:team/secret:pull'],
+        ['alice', 'alice-pw'],
+      )
+    ).token;
     const a = enc.encode('hello world');
     const da = sha256Digest(a);
     expect(da).toBe('sha256:b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9');
     const base = `${reg.url}/v2/alice/blobs`;
 
-    const wrong = await fetch(`${base}/blobs/uploads/?digest=${sha256Digest(enc.encode('x'))}`, { method: 'POST', headers: bearer(t), body: a });
+    const wrong = await fetch(`${base}/blobs/uploads/?digest=${sha256Digest(enc.encode('x'))}`, {
+      method: 'POST',
+      headers: bearer(t),
+      body: a,
+    });
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('DIGEST_INVALID');
 
@@ -339,10 +414,18 @@ describe('reference registry: distribution token flow', () => {
     expect(start.headers.get('location')).toBe(`/v2/alice/blobs/blobs/uploads/${uuid}`);
     expect(start.headers.get('range')).toBe('0-0');
     const loc = `${reg.url}${start.headers.get('location')}`;
-    const p1 = await fetch(loc, { method: 'PATCH', headers: { ...bearer(t), 'Content-Range': '0-5' }, body: enc.encode('chunk-') });
+    const p1 = await fetch(loc, {
+      method: 'PATCH',
+      headers: { ...bearer(t), 'Content-Range': '0-5' },
+      body: enc.encode('chunk-'),
+    });
     expect(p1.status).toBe(202);
     expect(p1.headers.get('range')).toBe('0-5');
-    const bad = await fetch(loc, { method: 'PATCH', headers: { ...bearer(t), 'Content-Range': '0-3' }, body: enc.encode('oops') });
+    const bad = await fetch(loc, {
+      method: 'PATCH',
+      headers: { ...bearer(t), 'Content-Range': '0-3' },
+      body: enc.encode('oops'),
+    });
     expect(bad.status).toBe(416);
     expect(bad.headers.get('range')).toBe('0-5');
     const p2 = await fetch(loc, { method: 'PATCH', headers: bearer(t), body: enc.encode('one') });
@@ -351,17 +434,31 @@ describe('reference registry: distribution token flow', () => {
     expect(status.status).toBe(204);
     expect(status.headers.get('range')).toBe('0-8');
     const whole = enc.encode('chunk-one!');
-    const done = await fetch(`${loc}?digest=${sha256Digest(whole)}`, { method: 'PUT', headers: bearer(t), body: enc.encode('!') });
+    const done = await fetch(`${loc}?digest=${sha256Digest(whole)}`, {
+      method: 'PUT',
+      headers: bearer(t),
+      body: enc.encode('!'),
+    });
     expect(done.status).toBe(201);
     expect(done.headers.get('docker-content-digest')).toBe(sha256Digest(whole));
-    expect(await (await fetch(`${base}/blobs/${sha256Digest(whole)}`, { headers: bearer(t) })).text()).toBe('chunk-one!');
+    expect(await (await fetch(`${base}/blobs/${sha256Digest(whole)}`, { headers: bearer(t) })).text()).toBe(
+      'chunk-one!',
+    );
     expect((await fetch(loc, { headers: bearer(t) })).status).toBe(404);
 
     // mount from team/secret (alice may pull there)
     const secret = enc.encode('secret layer');
     const ds = sha256Digest(secret);
     const ts = (await getToken(reg, ['repository:team/secret:pull,push'], ['alice', 'alice-pw'])).token;
-    expect((await fetch(`${reg.url}/v2/team/secret/blobs/uploads/?digest=${ds}`, { method: 'POST', headers: bearer(ts), body: secret })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${reg.url}/v2/team/secret/blobs/uploads/?digest=${ds}`, {
+          method: 'POST',
+          headers: bearer(ts),
+          body: secret,
+        })
+      ).status,
+    ).toBe(201);
     const mountUrl = `${base}/blobs/uploads/?mount=${ds}&from=team/secret`;
     const noAuth = await fetch(mountUrl, { method: 'POST' });
     expect(noAuth.headers.get('www-authenticate')).toBe(
@@ -375,7 +472,10 @@ describe('reference registry: distribution token flow', () => {
     expect(mounted.status).toBe(201);
     expect(mounted.headers.get('location')).toBe(`/v2/alice/blobs/blobs/${ds}`);
     expect(await (await fetch(`${base}/blobs/${ds}`, { headers: bearer(t) })).text()).toBe('secret layer');
-    const missing = await fetch(`${base}/blobs/uploads/?mount=${sha256Digest(enc.encode('none'))}&from=team/secret`, { method: 'POST', headers: bearer(t) });
+    const missing = await fetch(`${base}/blobs/uploads/?mount=${sha256Digest(enc.encode('none'))}&from=team/secret`, {
+      method: 'POST',
+      headers: bearer(t),
+    });
     expect(missing.status).toBe(202);
 
     const del = await fetch(`${base}/blobs/${ds}`, { method: 'DELETE', headers: bearer(t) });
@@ -390,7 +490,11 @@ describe('reference registry: distribution token flow', () => {
     const base = `${reg.url}/v2/alice/m`;
     const body = manifestFor(sha256Digest(enc.encode('{}')));
     const digest = sha256Digest(enc.encode(body));
-    const put = await fetch(`${base}/manifests/v1`, { method: 'PUT', headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST }, body });
+    const put = await fetch(`${base}/manifests/v1`, {
+      method: 'PUT',
+      headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST },
+      body,
+    });
     expect(put.status).toBe(201);
     expect(put.headers.get('docker-content-digest')).toBe(digest);
     expect(put.headers.get('location')).toBe(`/v2/alice/m/manifests/${digest}`);
@@ -406,7 +510,11 @@ describe('reference registry: distribution token flow', () => {
     const head = await fetch(`${base}/manifests/v1`, { method: 'HEAD', headers: bearer(t) });
     expect(head.headers.get('docker-content-digest')).toBe(digest);
 
-    const wrong = await fetch(`${base}/manifests/${sha256Digest(enc.encode('x'))}`, { method: 'PUT', headers: bearer(t), body });
+    const wrong = await fetch(`${base}/manifests/${sha256Digest(enc.encode('x'))}`, {
+      method: 'PUT',
+      headers: bearer(t),
+      body,
+    });
     expect(wrong.status).toBe(400);
 
     const artifact = manifestFor(sha256Digest(enc.encode('{}')), {
@@ -415,7 +523,11 @@ describe('reference registry: distribution token flow', () => {
       annotations: { a: 'b' },
     });
     const ad = sha256Digest(enc.encode(artifact));
-    const ap = await fetch(`${base}/manifests/${ad}`, { method: 'PUT', headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST }, body: artifact });
+    const ap = await fetch(`${base}/manifests/${ad}`, {
+      method: 'PUT',
+      headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST },
+      body: artifact,
+    });
     expect(ap.status).toBe(201);
     expect(ap.headers.get('oci-subject')).toBe(digest);
     const refs = await fetch(`${base}/referrers/${digest}`, { headers: bearer(t) });
@@ -424,7 +536,13 @@ describe('reference registry: distribution token flow', () => {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
-        { mediaType: OCI_MANIFEST, digest: ad, size: enc.encode(artifact).byteLength, artifactType: 'application/vnd.example.sig', annotations: { a: 'b' } },
+        {
+          mediaType: OCI_MANIFEST,
+          digest: ad,
+          size: enc.encode(artifact).byteLength,
+          artifactType: 'application/vnd.example.sig',
+          annotations: { a: 'b' },
+        },
       ],
     });
     const filtered = await fetch(`${base}/referrers/${digest}?artifactType=other`, { headers: bearer(t) });
@@ -439,11 +557,16 @@ describe('reference registry: distribution token flow', () => {
   });
 
   it('paginates tag lists and the catalog with Link headers', async () => {
-    const t = (await getToken(reg, ['repository:alice/tags:pull,push', 'registry:catalog:*'], ['alice', 'alice-pw'])).token;
+    const t = (await getToken(reg, ['repository:alice/tags:pull,push', 'registry:catalog:*'], ['alice', 'alice-pw']))
+      .token;
     const base = `${reg.url}/v2/alice/tags`;
     const body = manifestFor(sha256Digest(enc.encode('{}')));
     for (const tag of ['c', 'a', 'e', 'b', 'd']) {
-      const r = await fetch(`${base}/manifests/${tag}`, { method: 'PUT', headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST }, body });
+      const r = await fetch(`${base}/manifests/${tag}`, {
+        method: 'PUT',
+        headers: { ...bearer(t), 'Content-Type': OCI_MANIFEST },
+        body,
+      });
       expect(r.status).toBe(201);
     }
     const all = await fetch(`${base}/tags/list`, { headers: bearer(t) });
@@ -457,7 +580,9 @@ describe('reference registry: distribution token flow', () => {
     expect(p3.headers.get('link')).toBeNull();
     const exact = await fetch(`${base}/tags/list?n=5`, { headers: bearer(t) });
     expect(exact.headers.get('link')).toBeNull();
-    const unknown = await fetch(`${reg.url}/v2/alice/nothing/tags/list`, { headers: bearer((await getToken(reg, ['repository:alice/nothing:pull'], ['alice', 'alice-pw'])).token) });
+    const unknown = await fetch(`${reg.url}/v2/alice/nothing/tags/list`, {
+      headers: bearer((await getToken(reg, ['repository:alice/nothing:pull'], ['alice', 'alice-pw'])).token),
+    });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('NAME_UNKNOWN');
 
@@ -491,7 +616,10 @@ describe('reference registry: distribution token flow', () => {
   });
 
   it('misbehaves on demand: failTokenEndpoint', async () => {
-    reg.failTokenEndpoint({ status: 503, body: '<html>busy</html>', contentType: 'text/html', headers: { 'Retry-After': '1' } }, 2);
+    reg.failTokenEndpoint(
+      { status: 503, body: '<html>busy</html>', contentType: 'text/html', headers: { 'Retry-After': '1' } },
+      2,
+    );
     for (let i = 0; i < 2; i++) {
       const r = await fetch(tokenUrl(reg, ['repository:a/b:pull']));
       expect(r.status).toBe(503);
@@ -546,7 +674,9 @@ describe('reference registry: token server variants', () => {
       const post = await postForm(reg.realm, { grant_type: 'password', username: 'u', password: 'p', client_id: 'x' });
       expect(post.status).toBe(404);
       expect(await post.text()).toBe('404 page not found\n');
-      const res = await fetch(tokenUrl(reg, ['repository:u/x:pull'], { offline_token: 'true' }), { headers: { Authorization: basic('u', 'p') } });
+      const res = await fetch(tokenUrl(reg, ['repository:u/x:pull'], { offline_token: 'true' }), {
+        headers: { Authorization: basic('u', 'p') },
+      });
       const body = (await res.json()) as Record<string, string>;
       expect(Object.keys(body).sort()).toEqual(['access_token', 'issued_at']);
       const claims = decodeJwtPayload(body.access_token!);
@@ -593,17 +723,26 @@ describe('reference registry: basic and none auth', () => {
 
       const bytes = enc.encode('layer');
       const d = sha256Digest(bytes);
-      const push = await fetch(`${reg.url}/v2/pub/lic/blobs/uploads/?digest=${d}`, { method: 'POST', headers: { Authorization: basic('u', 'p') }, body: bytes });
+      const push = await fetch(`${reg.url}/v2/pub/lic/blobs/uploads/?digest=${d}`, {
+        method: 'POST',
+        headers: { Authorization: basic('u', 'p') },
+        body: bytes,
+      });
       expect(push.status).toBe(201);
       expect((await fetch(`${reg.url}/v2/pub/lic/blobs/${d}`)).status).toBe(200);
       const anonPush = await fetch(`${reg.url}/v2/pub/lic/blobs/uploads/`, { method: 'POST' });
       expect(anonPush.status).toBe(401);
       expect(anonPush.headers.get('www-authenticate')).toBe('Basic realm="Reference Registry"');
-      const denied = await fetch(`${reg.url}/v2/pub/lic/blobs/uploads/`, { method: 'POST', headers: { Authorization: basic('v', 'q') } });
+      const denied = await fetch(`${reg.url}/v2/pub/lic/blobs/uploads/`, {
+        method: 'POST',
+        headers: { Authorization: basic('v', 'q') },
+      });
       expect(denied.status).toBe(403);
       expect(((await denied.json()) as { errors: { code: string }[] }).errors[0]!.code).toBe('DENIED');
       expect((await fetch(`${reg.url}/v2/private/x/tags/list`)).status).toBe(401);
-      expect((await fetch(`${reg.url}/v2/v/own/tags/list`, { headers: { Authorization: basic('v', 'q') } })).status).toBe(404);
+      expect(
+        (await fetch(`${reg.url}/v2/v/own/tags/list`, { headers: { Authorization: basic('v', 'q') } })).status,
+      ).toBe(404);
       // A bearer token is not accepted here.
       expect((await fetch(`${reg.url}/v2/v/own/tags/list`, { headers: bearer('x') })).status).toBe(401);
     } finally {
@@ -616,7 +755,14 @@ describe('reference registry: basic and none auth', () => {
     try {
       expect((await fetch(`${reg.url}/v2/`)).status).toBe(200);
       const bytes = enc.encode('free');
-      expect((await fetch(`${reg.url}/v2/any/repo/blobs/uploads/?digest=${sha256Digest(bytes)}`, { method: 'POST', body: bytes })).status).toBe(201);
+      expect(
+        (
+          await fetch(`${reg.url}/v2/any/repo/blobs/uploads/?digest=${sha256Digest(bytes)}`, {
+            method: 'POST',
+            body: bytes,
+          })
+        ).status,
+      ).toBe(201);
       expect(await (await fetch(`${reg.url}/v2/_catalog`)).json()).toEqual({ repositories: ['any/repo'] });
       expect(reg.counts().unauthorized).toBe(0);
     } finally {
@@ -642,7 +788,10 @@ describe('reference registry: blob redirect and CORS', () => {
     const t = (await getToken(reg, ['repository:u/r:pull,push'], ['u', 'p'])).token;
     const bytes = enc.encode('stored bytes');
     const d = sha256Digest(bytes);
-    expect((await fetch(`${reg.url}/v2/u/r/blobs/uploads/?digest=${d}`, { method: 'POST', headers: bearer(t), body: bytes })).status).toBe(201);
+    expect(
+      (await fetch(`${reg.url}/v2/u/r/blobs/uploads/?digest=${d}`, { method: 'POST', headers: bearer(t), body: bytes }))
+        .status,
+    ).toBe(201);
     expect(reg.storageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(reg.storageUrl).not.toBe(reg.url);
 
@@ -680,7 +829,11 @@ describe('reference registry: blob redirect and CORS', () => {
     for (const url of [`${reg.url}/v2/u/r/manifests/latest`, reg.realm]) {
       const pre = await fetch(url, {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'GET',
+          'Access-Control-Request-Headers': 'authorization',
+        },
       });
       expect(pre.status).toBe(204);
       expect(pre.headers.get('access-control-allow-origin')).toBe(origin);
@@ -693,7 +846,17 @@ describe('reference registry: blob redirect and CORS', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
     const exposed = res.headers.get('access-control-expose-headers')!.split(', ');
-    expect(exposed).toEqual(expect.arrayContaining(['WWW-Authenticate', 'Docker-Content-Digest', 'Location', 'Link', 'Content-Length', 'Range', 'Docker-Upload-UUID']));
+    expect(exposed).toEqual(
+      expect.arrayContaining([
+        'WWW-Authenticate',
+        'Docker-Content-Digest',
+        'Location',
+        'Link',
+        'Content-Length',
+        'Range',
+        'Docker-Upload-UUID',
+      ]),
+    );
     const tok = await fetch(tokenUrl(reg, []), { headers: { Origin: origin } });
     expect(tok.headers.get('access-control-allow-origin')).toBe(origin);
     const st = await fetch(`${reg.storageUrl}/blobs/x`, { headers: { Origin: 'null' } });
@@ -749,7 +912,10 @@ describe('reference registry: django-oci mode', () => {
 
   it('redirects the realm (301, query kept) and answers 403 on missing or wrong credentials', async () => {
     const q = `?service=${encodeURIComponent(reg.url)}&scope=repository:alice/hello:pull`;
-    const hop = await fetch(`${reg.realm}${q}`, { redirect: 'manual', headers: { Authorization: basic('alice', 'api-token-123') } });
+    const hop = await fetch(`${reg.realm}${q}`, {
+      redirect: 'manual',
+      headers: { Authorization: basic('alice', 'api-token-123') },
+    });
     expect(hop.status).toBe(301);
     expect(hop.headers.get('location')).toBe(`/auth/token/${q}`);
     expect((await fetch(`${reg.realm}${q}`)).status).toBe(403);

@@ -5,15 +5,41 @@ import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
 const run = (args: string[]) =>
-  promisify(execFile)(process.execPath, ['--experimental-strip-types', '--no-warnings', 'reference/serve.ts', ...args]).then(
+  promisify(execFile)(process.execPath, [
+    '--experimental-strip-types',
+    '--no-warnings',
+    'reference/serve.ts',
+    ...args,
+  ]).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 
 it('--help lists every flag and exits 0', async () => {
   const { code, stdout } = await run(['--help']);
   expect(code).toBe(0);
-  for (const flag of ['--port', '--user', '--public', '--cors', '--mode', '--auth', '--separate-token-server', '--blob-redirect', '--redirect-to', '--signing-algorithm', '--key-in-x5c', '--expiry-leeway', '--token-lifetime', '--cert-out', '--quiet', '--help']) {
+  for (const flag of [
+    '--port',
+    '--user',
+    '--public',
+    '--cors',
+    '--mode',
+    '--auth',
+    '--separate-token-server',
+    '--blob-redirect',
+    '--redirect-to',
+    '--signing-algorithm',
+    '--key-in-x5c',
+    '--expiry-leeway',
+    '--token-lifetime',
+    '--cert-out',
+    '--quiet',
+    '--help',
+  ]) {
     expect(stdout).toContain(flag);
   }
 });

@@ -1,13 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ScopeParseError } from '../src/errors.ts';
-import {
-  formatScope,
-  mergeScopes,
-  parseScope,
-  scopeKey,
-  scopesCover,
-  scopesForRequest,
-} from '../src/scope.ts';
+import { formatScope, mergeScopes, parseScope, scopeKey, scopesCover, scopesForRequest } from '../src/scope.ts';
 
 describe('parseScope', () => {
   it('reads type, name and actions', () => {
@@ -89,7 +82,9 @@ describe('parseScope', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ScopeParseError);
       expect((e as ScopeParseError).code).toBe('SCOPE_PARSE');
-      expect((e as ScopeParseError).message).toBe('Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type');
+      expect((e as ScopeParseError).message).toBe(
+        'Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type',
+      );
     }
   });
 
@@ -148,14 +143,14 @@ describe('mergeScopes', () => {
   });
 
   it('lets * absorb', () => {
-    expect(mergeScopes('repository:a:pull', 'repository:a:*', 'repository:a:push')).toStrictEqual([
-      'repository:a:*',
-    ]);
+    expect(mergeScopes('repository:a:pull', 'repository:a:*', 'repository:a:push')).toStrictEqual(['repository:a:*']);
   });
 
   it('splits space-separated scopes in strings and array items', () => {
     expect(
-      mergeScopes('repository:team/x:pull,push repository:library/hello:pull', ['repository:team/x:pull  registry:catalog:*']),
+      mergeScopes('repository:team/x:pull,push repository:library/hello:pull', [
+        'repository:team/x:pull  registry:catalog:*',
+      ]),
     ).toStrictEqual(['registry:catalog:*', 'repository:library/hello:pull', 'repository:team/x:pull,push']);
   });
 
@@ -184,11 +179,9 @@ describe('mergeScopes', () => {
   });
 
   it('keeps strings that are not scopes verbatim, deduped, never throws', () => {
-    expect(mergeScopes('openid', 'repository:a:pull', ['openid', 'a:b', 'repository:a:push'], undefined)).toStrictEqual([
-      'a:b',
-      'openid',
-      'repository:a:pull,push',
-    ]);
+    expect(mergeScopes('openid', 'repository:a:pull', ['openid', 'a:b', 'repository:a:push'], undefined)).toStrictEqual(
+      ['a:b', 'openid', 'repository:a:pull,push'],
+    );
     expect(mergeScopes('::', 'x::y', '(:a:b')).toStrictEqual(['(:a:b', '::', 'x::y']);
   });
 
@@ -261,9 +254,7 @@ describe('scopesCover', () => {
     expect(scopesCover(['repository:localhost:5000/foo/bar:pull'], ['repository:localhost:5000/foo/bar:pull'])).toBe(
       true,
     );
-    expect(scopesCover(['repository:localhost:5000/foo:pull'], ['repository:localhost:5000/foo/bar:pull'])).toBe(
-      false,
-    );
+    expect(scopesCover(['repository:localhost:5000/foo:pull'], ['repository:localhost:5000/foo/bar:pull'])).toBe(false);
   });
 });
 
@@ -331,9 +322,7 @@ describe('scopesForRequest', () => {
   });
 
   it('ignores the query string and takes URL objects and bare paths', () => {
-    expect(scopesForRequest(new URL(`${base}/v2/a/tags/list?n=10&last=x`), 'GET')).toStrictEqual([
-      'repository:a:pull',
-    ]);
+    expect(scopesForRequest(new URL(`${base}/v2/a/tags/list?n=10&last=x`), 'GET')).toStrictEqual(['repository:a:pull']);
     expect(scopesForRequest('/v2/a/manifests/latest', 'GET')).toStrictEqual(['repository:a:pull']);
     expect(scopesForRequest('http://[bad', 'GET')).toStrictEqual([]);
   });
@@ -343,10 +332,9 @@ describe('scopesForRequest', () => {
       scopesForRequest(`${base}/v2/team/x/blobs/uploads/?mount=sha256:abc&from=library/hello`, 'POST'),
     ).toStrictEqual(['repository:library/hello:pull', 'repository:team/x:pull,push']);
     // the upload route without its trailing slash is the upload route too
-    expect(scopesForRequest(`${base}/v2/team/x/blobs/uploads?mount=sha256:abc&from=library/hello`, 'POST')).toStrictEqual([
-      'repository:library/hello:pull',
-      'repository:team/x:pull,push',
-    ]);
+    expect(
+      scopesForRequest(`${base}/v2/team/x/blobs/uploads?mount=sha256:abc&from=library/hello`, 'POST'),
+    ).toStrictEqual(['repository:library/hello:pull', 'repository:team/x:pull,push']);
     // from the same repository: merged
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=a`, 'POST')).toStrictEqual([
       'repository:a:pull,push',
@@ -362,9 +350,7 @@ describe('scopesForRequest', () => {
     const only = ['repository:a:pull,push'];
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?from=b`, 'POST')).toStrictEqual(only);
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=`, 'POST')).toStrictEqual(only);
-    expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=b&from=c`, 'POST')).toStrictEqual(
-      only,
-    );
+    expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=b&from=c`, 'POST')).toStrictEqual(only);
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=b+c`, 'POST')).toStrictEqual(only);
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=b//c`, 'POST')).toStrictEqual(only);
     expect(scopesForRequest(`${base}/v2/a/blobs/uploads/?mount=sha256:abc&from=b`, 'GET')).toStrictEqual([

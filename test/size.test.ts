@@ -56,7 +56,11 @@ const kyWithSideEffects: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^ky$/ }, async (args) => {
       if (args.pluginData === 'inner') return undefined;
-      const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'inner' });
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      });
       return { path: resolved.path, sideEffects: true };
     });
   },
@@ -81,9 +85,16 @@ async function bundle(code: string, extraPlugins: Plugin[] = []): Promise<Bundle
   const meta: Metafile = result.metafile;
   const contributions: Record<string, number> = {};
   for (const out of Object.values(meta.outputs)) {
-    for (const [file, { bytesInOutput }] of Object.entries(out.inputs)) if (bytesInOutput > 0) contributions[file] = bytesInOutput;
+    for (const [file, { bytesInOutput }] of Object.entries(out.inputs))
+      if (bytesInOutput > 0) contributions[file] = bytesInOutput;
   }
-  return { minified: output.byteLength, gzipped: gzipSync(output).byteLength, contributions, loaded: Object.keys(meta.inputs), nodeImports };
+  return {
+    minified: output.byteLength,
+    gzipped: gzipSync(output).byteLength,
+    contributions,
+    loaded: Object.keys(meta.inputs),
+    nodeImports,
+  };
 }
 
 const isKy = (file: string) => /(^|\/)node_modules\/ky\//.test(file);
@@ -109,7 +120,8 @@ describe('browser bundle size budget', () => {
   const figures: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(`${root}${esmEntry}`)) throw new Error(`${esmEntry} is missing: the size check measures the build. Run \`npm run build\` first.`);
+    if (!existsSync(`${root}${esmEntry}`))
+      throw new Error(`${esmEntry} is missing: the size check measures the build. Run \`npm run build\` first.`);
     authFetchOnly = await bundle(`export { createAuthFetch } from './${esmEntry}';`);
     full = await bundle(`export * from './${esmEntry}';`);
     // The same from the sources, for a per-module breakdown of where the bytes are (not asserted).
@@ -122,7 +134,8 @@ describe('browser bundle size budget', () => {
   });
 
   afterAll(() => {
-    if (figures.length > 0) console.log(`Browser bundle sizes (esbuild --minify, platform browser, gzip -6):\n${figures.join('\n')}`);
+    if (figures.length > 0)
+      console.log(`Browser bundle sizes (esbuild --minify, platform browser, gzip -6):\n${figures.join('\n')}`);
   });
 
   it('the package is declared free of side effects (so bundlers drop what is not imported)', () => {
@@ -153,7 +166,9 @@ describe('browser bundle size budget', () => {
   });
 
   it(`createAuthFetch alone is at most ${kib(BUDGET.authFetch)} gzipped`, () => {
-    expect(authFetchOnly.gzipped, report('createAuthFetch alone', authFetchOnly, BUDGET.authFetch)).toBeLessThanOrEqual(BUDGET.authFetch);
+    expect(authFetchOnly.gzipped, report('createAuthFetch alone', authFetchOnly, BUDGET.authFetch)).toBeLessThanOrEqual(
+      BUDGET.authFetch,
+    );
   });
 
   it(`the whole root entry, ky included, is at most ${kib(BUDGET.full)} gzipped`, () => {

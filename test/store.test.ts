@@ -10,9 +10,18 @@ function recording(cache: Partial<TokenCache> = {}) {
   const calls: Array<[string, ...unknown[]]> = [];
   const events: AuthEvent[] = [];
   const full: TokenCache = {
-    get: (key) => (calls.push(['get', key]), cache.get?.(key)),
-    set: (key, value, ttl) => (calls.push(['set', key, value, ttl]), cache.set?.(key, value, ttl)),
-    delete: (key) => (calls.push(['delete', key]), cache.delete?.(key)),
+    get: (key) => {
+      calls.push(['get', key]);
+      return cache.get?.(key);
+    },
+    set: (key, value, ttl) => {
+      calls.push(['set', key, value, ttl]);
+      return cache.set?.(key, value, ttl);
+    },
+    delete: (key) => {
+      calls.push(['delete', key]);
+      return cache.delete?.(key);
+    },
   };
   return { calls, events, store: createStore(full, (e) => events.push(e), 1000) };
 }
@@ -33,7 +42,12 @@ describe('createStore', () => {
   it('keeps a registry record under registry\\n<origin> for an hour, and reads it back as stored', async () => {
     const map = new Map<string, unknown>();
     const { calls, store } = recording({ get: (k) => map.get(k), set: (k, v) => void map.set(k, v) });
-    const record = { scheme: 'bearer' as const, realm: 'https://auth.example/token', service: 'svc', actions: { GET: ['push'] } };
+    const record = {
+      scheme: 'bearer' as const,
+      realm: 'https://auth.example/token',
+      service: 'svc',
+      actions: { GET: ['push'] },
+    };
     await store.learnt('https://r.example', record);
     expect(calls).toEqual([['set', 'registry\nhttps://r.example', record, 3_600_000]]);
     expect(REGISTRY_TTL_MS).toBe(3_600_000);
@@ -42,7 +56,16 @@ describe('createStore', () => {
   });
 
   it('returns a token only when what is stored could travel as one', async () => {
-    const values: unknown[] = [token, { ...token, token: 'a b' }, { ...token, token: 'x\r\ny' }, { ...token, token: 5 }, { token: '' }, 'tok', null, 42];
+    const values: unknown[] = [
+      token,
+      { ...token, token: 'a b' },
+      { ...token, token: 'x\r\ny' },
+      { ...token, token: 5 },
+      { token: '' },
+      'tok',
+      null,
+      42,
+    ];
     const { store } = recording({ get: (k) => values[Number(k)] });
     const got = await Promise.all(values.map((_, i) => store.get(String(i))));
     expect(got).toEqual([token, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
@@ -73,7 +96,9 @@ describe('createStore', () => {
     const answers: unknown[] = [false, true, undefined, new Map()];
     const { events, store } = recording({ set: () => Promise.resolve(answers.shift()) });
     for (let i = 0; i < 4; i++) await store.set('k', token, 1000);
-    expect(events.map((e) => e.type === 'cache-error' && e.error.message)).toEqual(['The token cache answered set with false']);
+    expect(events.map((e) => e.type === 'cache-error' && e.error.message)).toEqual([
+      'The token cache answered set with false',
+    ]);
     // A delete that finds nothing answers false in Keyv: not a failure.
     const { events: none, store: deleting } = recording({ delete: () => Promise.resolve(false) });
     await deleting.delete('k');

@@ -78,7 +78,10 @@ describe('function length in src/', () => {
 function unusedExports(): string[] {
   const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config;
   const { options } = ts.parseJsonConfigFileContent(config, ts.sys, root);
-  const program = ts.createProgram(SRC_FILES.map((file) => join(root, file)), options);
+  const program = ts.createProgram(
+    SRC_FILES.map((file) => join(root, file)),
+    options,
+  );
   const checker = program.getTypeChecker();
   const original = (symbol: ts.Symbol) =>
     symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;

@@ -13,12 +13,22 @@ const asking = { where, secrets: ['s3cret', 'c2VjcmV0'] };
 
 describe('tokenRequestFailure', () => {
   it('401 with distribution errors names the user and what the realm said, not retryable', () => {
-    const error = tokenRequestFailure(answer(401, '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'), {
-      ...asking,
-      credential: { username: 'alice', password: 's3cret' },
-    });
+    const error = tokenRequestFailure(
+      answer(401, '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'),
+      {
+        ...asking,
+        credential: { username: 'alice', password: 's3cret' },
+      },
+    );
     expect(error).toBeInstanceOf(TokenRequestError);
-    expect(error).toMatchObject({ code: 'TOKEN_DENIED', status: 401, serverCode: 'UNAUTHORIZED', serverMessage: 'authentication required', realm: where, retryable: false });
+    expect(error).toMatchObject({
+      code: 'TOKEN_DENIED',
+      status: 401,
+      serverCode: 'UNAUTHORIZED',
+      serverMessage: 'authentication required',
+      realm: where,
+      retryable: false,
+    });
     expect(error.message).toBe(
       'The token endpoint https://auth.example/token refused the credentials of user "alice" (HTTP 401 UNAUTHORIZED: authentication required). ' +
         'Check the username and password or token, and that the account may access the requested scopes.',
@@ -27,13 +37,26 @@ describe('tokenRequestFailure', () => {
 
   it('403 for an anonymous request, and for a refresh token without a user', () => {
     expect(tokenRequestFailure(answer(403, ''), asking).message).toContain('refused an anonymous request (HTTP 403)');
-    expect(tokenRequestFailure(answer(403, ''), { ...asking, refreshToken: 'r' }).message).toContain('refused the credentials (HTTP 403)');
+    expect(tokenRequestFailure(answer(403, ''), { ...asking, refreshToken: 'r' }).message).toContain(
+      'refused the credentials (HTTP 403)',
+    );
   });
 
   it('OAuth2 error shape, with every secret the server echoed removed', () => {
-    const error = tokenRequestFailure(answer(400, '{"error":"invalid_grant","error_description":"bad password s3cret"}'), asking);
-    expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 400, serverCode: 'invalid_grant', serverMessage: 'bad password [redacted]', retryable: false });
-    expect(error.message).toContain('failed (HTTP 400 invalid_grant: bad password [redacted]). Check the realm and service.');
+    const error = tokenRequestFailure(
+      answer(400, '{"error":"invalid_grant","error_description":"bad password s3cret"}'),
+      asking,
+    );
+    expect(error).toMatchObject({
+      code: 'TOKEN_REQUEST_FAILED',
+      status: 400,
+      serverCode: 'invalid_grant',
+      serverMessage: 'bad password [redacted]',
+      retryable: false,
+    });
+    expect(error.message).toContain(
+      'failed (HTTP 400 invalid_grant: bad password [redacted]). Check the realm and service.',
+    );
   });
 
   it.each([429, 500, 503])('%i is retryable and says to try later', (status) => {
@@ -43,7 +66,9 @@ describe('tokenRequestFailure', () => {
   });
 
   it('an HTML page is named, not quoted', () => {
-    expect(tokenRequestFailure(answer(502, '<html><body>Bad gateway</body></html>', 'text/html'), asking).serverMessage).toBe('(an HTML page)');
+    expect(
+      tokenRequestFailure(answer(502, '<html><body>Bad gateway</body></html>', 'text/html'), asking).serverMessage,
+    ).toBe('(an HTML page)');
   });
 
   it('a redirect that was not followed says where to point the registry', () => {

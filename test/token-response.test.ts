@@ -24,7 +24,9 @@ describe('parseTokenResponse', () => {
 
   it('uses a sane issued_at (any fractional digits) to start the life earlier', () => {
     const issued = '2026-06-01T11:59:00.123456789Z'; // a server handing out a token it issued a minute ago
-    expect(parse({ token: 't', expires_in: 300, issued_at: issued }).expiresAt).toBe(Date.parse('2026-06-01T11:59:00.123Z') + 300_000);
+    expect(parse({ token: 't', expires_in: 300, issued_at: issued }).expiresAt).toBe(
+      Date.parse('2026-06-01T11:59:00.123Z') + 300_000,
+    );
     expect(parse({ token: 't', expires_in: 300, issued_at: '2026-06-01T11:59:30Z' }).expiresAt).toBe(
       Date.parse('2026-06-01T11:59:30Z') + 300_000,
     );
@@ -35,7 +37,9 @@ describe('parseTokenResponse', () => {
       expect(parse({ token: 't', expires_in: 600, issued_at }).expiresAt).toBe(ctx.startedAt + 600_000);
     }
     // a little ahead of our clock: our own start is the conservative choice
-    expect(parse({ token: 't', expires_in: 60, issued_at: '2026-06-01T12:00:30Z' }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: 't', expires_in: 60, issued_at: '2026-06-01T12:00:30Z' }).expiresAt).toBe(
+      ctx.startedAt + 60_000,
+    );
   });
 
   it("bounds the lifetime by a JWT's exp", () => {
@@ -57,15 +61,26 @@ describe('parseTokenResponse', () => {
   });
 
   it('reads the granted scopes from OAuth scope, else the JWT access claim, else what was asked', () => {
-    expect(parse({ token: 't', scope: 'repository:a/b:push repository:a/b:pull' }).scopes).toEqual(['repository:a/b:pull,push']);
-    const jwt = fakeJwt({ access: [{ type: 'repository', name: 'a/b', actions: ['pull'] }, { type: 'registry', name: 'catalog', actions: ['*'] }] });
+    expect(parse({ token: 't', scope: 'repository:a/b:push repository:a/b:pull' }).scopes).toEqual([
+      'repository:a/b:pull,push',
+    ]);
+    const jwt = fakeJwt({
+      access: [
+        { type: 'repository', name: 'a/b', actions: ['pull'] },
+        { type: 'registry', name: 'catalog', actions: ['*'] },
+      ],
+    });
     expect(parse({ token: jwt }).scopes).toEqual(['registry:catalog:*', 'repository:a/b:pull']);
     expect(parse({ token: fakeJwt({ access: [] }) }).scopes).toEqual([]);
     expect(parse({ token: 'opaque' }).scopes).toEqual(['repository:a/b:pull']);
   });
 
   it('an expires_in of 1e999 (Infinity once parsed) counts as absent: 60 s, never forever', () => {
-    for (const body of ['{"token":"t","expires_in":1e999}', '{"token":"t","expires_in":"1e999"}', '{"token":"t","expires_in":"Infinity"}']) {
+    for (const body of [
+      '{"token":"t","expires_in":1e999}',
+      '{"token":"t","expires_in":"1e999"}',
+      '{"token":"t","expires_in":"Infinity"}',
+    ]) {
       expect(parseTokenResponse(body, ctx).expiresAt).toBe(ctx.startedAt + 60_000);
     }
     // The largest finite lifetime is honoured as sent.
@@ -83,7 +98,8 @@ describe('parseTokenResponse', () => {
           name: 'TokenResponseError',
           code: 'TOKEN_RESPONSE_INVALID',
           realm: ctx.realm,
-          message: 'The token endpoint https://auth.test/token answered 200 with JSON that is not an object; expected {"token": …} or {"access_token": …}.',
+          message:
+            'The token endpoint https://auth.test/token answered 200 with JSON that is not an object; expected {"token": …} or {"access_token": …}.',
         }),
       );
     }
@@ -98,10 +114,18 @@ describe('parseTokenResponse', () => {
       }
       return 'no error';
     };
-    expect(message('<html>')).toBe('a body that is not JSON; check that the realm points at the token service, not a login page or proxy.');
-    expect(message('{}')).toBe('no `token` or `access_token` field; the server may not implement the docker token protocol at this URL.');
-    expect(message('{"token":""}')).toBe('`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.');
-    expect(message('{"access_token":7}')).toBe('`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.');
+    expect(message('<html>')).toBe(
+      'a body that is not JSON; check that the realm points at the token service, not a login page or proxy.',
+    );
+    expect(message('{}')).toBe(
+      'no `token` or `access_token` field; the server may not implement the docker token protocol at this URL.',
+    );
+    expect(message('{"token":""}')).toBe(
+      '`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.',
+    );
+    expect(message('{"access_token":7}')).toBe(
+      '`token`/`access_token` empty or not a string; the server may not implement the docker token protocol at this URL.',
+    );
     // An empty access_token falls back to token.
     expect(parse({ access_token: '', token: 'fallback' }).token).toBe('fallback');
   });
@@ -109,7 +133,13 @@ describe('parseTokenResponse', () => {
   it('reads only well-formed entries of a JWT access claim', () => {
     const scopesOf = (access: unknown) => parse({ token: fakeJwt({ access }) }).scopes;
     // Not an array: no claim, so what was asked counts as granted.
-    for (const access of [undefined, null, 'repository:x:pull', { type: 'repository', name: 'x', actions: ['pull'] }, 7]) {
+    for (const access of [
+      undefined,
+      null,
+      'repository:x:pull',
+      { type: 'repository', name: 'x', actions: ['pull'] },
+      7,
+    ]) {
       expect(scopesOf(access)).toEqual(['repository:a/b:pull']);
     }
     // Malformed entries are skipped; the well-formed one is kept.
@@ -136,16 +166,22 @@ describe('parseTokenResponse', () => {
       ]),
     ).toEqual(['repository:ok/repo:pull,push']);
     // Several actions in one entry.
-    expect(scopesOf([{ type: 'repository', name: 'ok/repo', actions: ['push', 'pull'] }])).toEqual(['repository:ok/repo:pull,push']);
+    expect(scopesOf([{ type: 'repository', name: 'ok/repo', actions: ['push', 'pull'] }])).toEqual([
+      'repository:ok/repo:pull,push',
+    ]);
     // A claim whose every entry is malformed grants nothing (it is not what was asked).
     expect(scopesOf([{ type: 'repository', name: 'x', actions: [] }])).toEqual([]);
     // An OAuth scope wins over the claim; an empty scope does not.
-    expect(parse({ token: fakeJwt({ access: [good] }), scope: 'repository:s/s:pull' }).scopes).toEqual(['repository:s/s:pull']);
+    expect(parse({ token: fakeJwt({ access: [good] }), scope: 'repository:s/s:pull' }).scopes).toEqual([
+      'repository:s/s:pull',
+    ]);
     expect(parse({ token: fakeJwt({ access: [good] }), scope: '' }).scopes).toEqual(['repository:ok/repo:pull']);
   });
 
   it('a JWT exp that is not a number is ignored, and a token that is not a JWT is opaque', () => {
-    expect(parse({ token: fakeJwt({ exp: String(now / 1000 + 5) }), expires_in: 300 }).expiresAt).toBe(ctx.startedAt + 300_000);
+    expect(parse({ token: fakeJwt({ exp: String(now / 1000 + 5) }), expires_in: 300 }).expiresAt).toBe(
+      ctx.startedAt + 300_000,
+    );
     expect(parse({ token: 'a.b.c', expires_in: 300 }).expiresAt).toBe(ctx.startedAt + 300_000);
     expect(parse({ token: 'a.b.c', expires_in: 300 }).scopes).toEqual(['repository:a/b:pull']);
   });
@@ -161,7 +197,9 @@ describe('parseTokenResponse', () => {
     // issued_at = now - lifetime: the token started then, and ends now.
     expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_000).toISOString() }).expiresAt).toBe(now);
     // A millisecond earlier is a wrong clock: the life starts when the request was sent.
-    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_001).toISOString() }).expiresAt).toBe(ctx.startedAt + 60_000);
+    expect(parse({ token: 't', expires_in: 60, issued_at: new Date(now - 60_001).toISOString() }).expiresAt).toBe(
+      ctx.startedAt + 60_000,
+    );
     // exp == now (whole seconds): already past by our clock, ignored.
     expect(parse({ token: fakeJwt({ exp: now / 1000 }), expires_in: 60 }).expiresAt).toBe(ctx.startedAt + 60_000);
     expect(parse({ token: fakeJwt({ exp: now / 1000 + 1 }), expires_in: 60 }).expiresAt).toBe(now + 1_000);

@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export async function startLoopbackServer(): Promise<{ url: string; close(): void }> {
   const script = fileURLToPath(new URL('./loopback-server.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--experimental-strip-types', '--no-warnings=ExperimentalWarning', script],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -11,7 +11,9 @@ const manifest = JSON.stringify({
   schemaVersion: 2,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
   config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 },
-  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 1024 }],
+  layers: [
+    { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'b'.repeat(64)}`, size: 1024 },
+  ],
 });
 
 function start(): void {
@@ -31,7 +33,10 @@ function start(): void {
       res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': `sha256:${'c'.repeat(64)}` });
+    res.writeHead(200, {
+      'content-type': 'application/vnd.oci.image.manifest.v1+json',
+      'docker-content-digest': `sha256:${'c'.repeat(64)}`,
+    });
     res.end(manifest);
   });
   server.keepAliveTimeout = 60_000;

@@ -14,7 +14,12 @@ export interface SeededImage {
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-async function pushToken(registry: ReferenceRegistry, user: string, password: string, repository: string): Promise<string> {
+async function pushToken(
+  registry: ReferenceRegistry,
+  user: string,
+  password: string,
+  repository: string,
+): Promise<string> {
   const url = new URL(registry.realm);
   url.searchParams.set('service', registry.service);
   url.searchParams.set('scope', `repository:${repository}:pull,push`);
@@ -23,7 +28,12 @@ async function pushToken(registry: ReferenceRegistry, user: string, password: st
   return ((await res.json()) as { token: string }).token;
 }
 
-async function pushBlob(registry: ReferenceRegistry, authorization: string, repository: string, bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+async function pushBlob(
+  registry: ReferenceRegistry,
+  authorization: string,
+  repository: string,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<string> {
   const digest = sha256Digest(bytes);
   const res = await fetch(`${registry.url}/v2/${repository}/blobs/uploads/?digest=${digest}`, {
     method: 'POST',

@@ -8,7 +8,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startReferenceRegistry } from '../../reference/registry.ts';
 import type { TokenFault } from '../../reference/registry.ts';
 
-export type ToRegistry = { type: 'fail'; fault: TokenFault } | { type: 'count' } | { type: 'clear' } | { type: 'finish' };
+export type ToRegistry =
+  | { type: 'fail'; fault: TokenFault }
+  | { type: 'count' }
+  | { type: 'clear' }
+  | { type: 'finish' };
 export type FromRegistry =
   | { type: 'ready'; url: string; realm: string; service: string }
   | { type: 'token'; status: number; query: string }
@@ -60,7 +64,8 @@ void startReferenceRegistry({
     }
     const now = Date.now();
     const window = cover.get(scope);
-    if (!window || now > window.until) cover.set(scope, { needed: (window?.needed ?? 0) + 1, until: now + tokenLifetimeSec * 1000 });
+    if (!window || now > window.until)
+      cover.set(scope, { needed: (window?.needed ?? 0) + 1, until: now + tokenLifetimeSec * 1000 });
   },
 }).then((registry) => {
   // The reference keeps every request in its log: counted above instead, the log is emptied now and then.

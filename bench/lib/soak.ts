@@ -85,7 +85,11 @@ export interface ErrorSample {
 /** One line per event: what a reader of a failure report needs (never a secret: events hold none). */
 function describe(event: AuthEvent, atMs: number): string {
   const { type, ...rest } = event;
-  const fields = Object.entries(rest).filter(([k]) => k !== 'registry').map(([k, v]) => `${k}=${v instanceof Error ? `${v.name}: ${v.message}` : Array.isArray(v) ? v.join(' ') : String(v)}`);
+  const fields = Object.entries(rest)
+    .filter(([k]) => k !== 'registry')
+    .map(
+      ([k, v]) => `${k}=${v instanceof Error ? `${v.name}: ${v.message}` : Array.isArray(v) ? v.join(' ') : String(v)}`,
+    );
   return `${Math.round(atMs)} ms ${type} ${fields.join(', ')}`;
 }
 
@@ -93,7 +97,11 @@ const FAULTS: TokenFault[] = [
   { status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"internal error"}]}', contentType: 'application/json' },
   { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' },
   { status: 503, body: 'upstream unavailable' },
-  { status: 429, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}', headers: { 'Retry-After': '0' } },
+  {
+    status: 429,
+    body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
+    headers: { 'Retry-After': '0' },
+  },
 ];
 
 /**
@@ -152,12 +160,25 @@ function faultInjector(arm: (fault: TokenFault) => void, rate: number, retries: 
 }
 
 /** The reference registry in a worker thread of its own (see soak-registry.ts), with what the soak needs of it. */
-async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { status: number; query: string }) => void) {
+async function startRegistryThread(
+  tokenLifetimeSec: number,
+  onToken: (entry: { status: number; query: string }) => void,
+) {
   // Bundled to one CommonJS script first: a worker thread gets no TypeScript from vitest, and Node's own type
   // stripping is missing or behind a flag on some of the Node versions that run this (the flag itself is refused
   // by a worker on Node 20).
-  const bundle = await build({ entryPoints: [fileURLToPath(new URL('./soak-registry.ts', import.meta.url))], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
-  const worker = new Worker(bundle.outputFiles[0]!.text, { eval: true, workerData: { users: { [USER]: SOAK_PASSWORD }, tokenLifetimeSec } });
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./soak-registry.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
+  const worker = new Worker(bundle.outputFiles[0]!.text, {
+    eval: true,
+    workerData: { users: { [USER]: SOAK_PASSWORD }, tokenLifetimeSec },
+  });
   const tell = (message: ToRegistry) => worker.postMessage(message);
   let summarise: (summary: Extract<FromRegistry, { type: 'summary' }>) => void;
   let fail: (error: Error) => void;
@@ -178,7 +199,13 @@ async function startRegistryThread(tokenLifetimeSec: number, onToken: (entry: { 
     });
   });
   // What seedImage uses of a ReferenceRegistry.
-  const registry = { url: ready.url, realm: ready.realm, service: ready.service, log: [], clearLog: () => tell({ type: 'clear' }) };
+  const registry = {
+    url: ready.url,
+    realm: ready.realm,
+    service: ready.service,
+    log: [],
+    clearLog: () => tell({ type: 'clear' }),
+  };
   return {
     registry: registry as unknown as ReferenceRegistry,
     arm: (fault: TokenFault) => tell({ type: 'fail', fault }),
@@ -206,7 +233,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   try {
     const images: SeededImage[] = [];
     for (let i = 0; i < options.repositories; i++) {
-      images.push(await seedImage(registry, { user: USER, password: SOAK_PASSWORD, repository: `soak/repo-${i}`, layers: 1, layerBytes: 2048 }));
+      images.push(
+        await seedImage(registry, {
+          user: USER,
+          password: SOAK_PASSWORD,
+          repository: `soak/repo-${i}`,
+          layers: 1,
+          layerBytes: 2048,
+        }),
+      );
     }
     // Seeding is not counted: start from zero.
     thread.count();
@@ -298,7 +333,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       scopesNeeded: finished.tokensNeeded,
       rejectedTokens: Object.values(finished.rejected).reduce((a, b) => a + b, 0),
       scopesOutOfBounds: [...s.perScope]
-        .map(([scope, fetches]) => ({ scope, fetches, rejected: finished!.rejected[scope] ?? 0, needed: finished!.tokensNeeded[scope] ?? 0 }))
+        .map(([scope, fetches]) => ({
+          scope,
+          fetches,
+          rejected: finished!.rejected[scope] ?? 0,
+          needed: finished!.tokensNeeded[scope] ?? 0,
+        }))
         .filter(({ fetches, rejected, needed }) => fetches < needed - 1 || fetches > bounds.most + rejected),
       heapSamples,
       heapGrowthBytes: last.heapBytes - warm.heapBytes,

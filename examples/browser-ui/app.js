@@ -34,7 +34,8 @@ export function formatSize(bytes) {
 }
 
 const shortDigest = (digest) => digest.replace(/^(sha256:)?([0-9a-f]{12})[0-9a-f]+$/, '$1$2…');
-const shortType = (mediaType) => mediaType.replace(/^application\/vnd\.(oci\.image|docker\.image\.rootfs|docker)\./, '');
+const shortType = (mediaType) =>
+  mediaType.replace(/^application\/vnd\.(oci\.image|docker\.image\.rootfs|docker)\./, '');
 
 let client;
 let repository;
@@ -60,7 +61,8 @@ function describeError(error) {
 function logEvent(event) {
   let text = event.type;
   if (event.type === 'challenge') text = `401 challenge: ${event.scheme} ${event.scopes.join(' ')}`;
-  if (event.type === 'token') text = `token ${event.source}${event.grant ? ` (${event.grant})` : ''} for ${event.scopes.join(' ') || '(no scope)'}, ${event.expiresIn}s`;
+  if (event.type === 'token')
+    text = `token ${event.source}${event.grant ? ` (${event.grant})` : ''} for ${event.scopes.join(' ') || '(no scope)'}, ${event.expiresIn}s`;
   if (event.type === 'retry') text = `retry ${event.method} ${new URL(event.url).pathname} (${event.reason})`;
   if (event.type === 'error') text = `error ${event.error.code}`;
   note(text);
@@ -74,7 +76,9 @@ function note(text) {
 
 function showList(section, items, onPick) {
   const list = $(`${section} .list`);
-  list.replaceChildren(...items.map((item) => el('li', {}, el('button', { type: 'button', onclick: () => onPick(item) }, item))));
+  list.replaceChildren(
+    ...items.map((item) => el('li', {}, el('button', { type: 'button', onclick: () => onPick(item) }, item))),
+  );
 }
 
 function selectButton(section, label) {
@@ -135,7 +139,9 @@ async function openManifest(reference, label) {
   if (reference === label) selectButton('#tags', label);
   setStatus(`Fetching ${name}:${reference}…`);
   try {
-    const response = await client.get(`${name}/manifests/${reference}`, { headers: { accept: MANIFEST_TYPES.join(', ') } });
+    const response = await client.get(`${name}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_TYPES.join(', ') },
+    });
     const digest = response.headers.get('docker-content-digest') ?? '';
     const manifest = await response.json();
     const mediaType = manifest.mediaType ?? response.headers.get('content-type') ?? '';
@@ -153,7 +159,11 @@ async function openManifest(reference, label) {
 
 /** `[[term, value, class?], …]` as a definition list. */
 function factList(facts) {
-  return el('dl', { class: 'facts' }, ...facts.flatMap(([term, value, cls]) => [el('dt', {}, term), el('dd', cls ? { class: cls } : {}, value)]));
+  return el(
+    'dl',
+    { class: 'facts' },
+    ...facts.flatMap(([term, value, cls]) => [el('dt', {}, term), el('dd', cls ? { class: cls } : {}, value)]),
+  );
 }
 
 /** A table with a header row; `columns` are `[title, class?]`, rows are arrays of cells. */
@@ -169,14 +179,21 @@ function indexView(index, tag) {
     return el(
       'tr',
       {},
-      el('td', {}, el('button', { type: 'button', onclick: () => openManifest(m.digest, `${tag} ${platform}`) }, platform)),
+      el(
+        'td',
+        {},
+        el('button', { type: 'button', onclick: () => openManifest(m.digest, `${tag} ${platform}`) }, platform),
+      ),
       el('td', { class: 'digest' }, shortDigest(m.digest)),
       el('td', { class: 'size' }, formatSize(m.size)),
     );
   });
   return {
     facts: [],
-    body: [el('h3', {}, `Platforms (${rows.length})`), table('platforms', [['Platform'], ['Digest'], ['Size', 'size']], rows)],
+    body: [
+      el('h3', {}, `Platforms (${rows.length})`),
+      table('platforms', [['Platform'], ['Digest'], ['Size', 'size']], rows),
+    ],
   };
 }
 
@@ -223,6 +240,11 @@ $('#open-repository').addEventListener('submit', (event) => {
 
 // Prefill: ?registry=… in the page URL, else the address the demo server announces.
 const fromQuery = new URLSearchParams(location.search).get('registry');
-const config = fromQuery ? { registry: fromQuery } : await fetch('/config.json').then((r) => (r.ok ? r.json() : {}), () => ({}));
+const config = fromQuery
+  ? { registry: fromQuery }
+  : await fetch('/config.json').then(
+      (r) => (r.ok ? r.json() : {}),
+      () => ({}),
+    );
 $('#registry').value = config.registry ?? '';
 document.body.dataset.ready = 'true';

@@ -42,7 +42,11 @@ export const SEED: Record<string, Record<string, TagSpec>> = {
     '3.19': { platform: { os: 'linux', architecture: 'amd64' }, created: '2029-11-30T00:00:00Z', layers: [3_412_502] },
   },
   'team/api': {
-    'v1.0.0': { platform: { os: 'linux', architecture: 'amd64' }, created: '2030-03-01T09:00:00Z', layers: [29_124_000, 1_048_576, 524_288] },
+    'v1.0.0': {
+      platform: { os: 'linux', architecture: 'amd64' },
+      created: '2030-03-01T09:00:00Z',
+      layers: [29_124_000, 1_048_576, 524_288],
+    },
     'v1.1.0': {
       platform: { os: 'linux', architecture: 'amd64' },
       created: '2030-03-15T09:00:00Z',
@@ -50,7 +54,11 @@ export const SEED: Record<string, Record<string, TagSpec>> = {
     },
   },
   'team/web': {
-    main: { platform: { os: 'linux', architecture: 'arm64' }, created: '2030-04-01T12:00:00Z', layers: [7_340_032, 98_304] },
+    main: {
+      platform: { os: 'linux', architecture: 'arm64' },
+      created: '2030-04-01T12:00:00Z',
+      layers: [7_340_032, 98_304],
+    },
   },
 };
 
@@ -108,7 +116,12 @@ class Pusher {
     return descriptor;
   }
 
-  async manifest(repo: string, reference: string, mediaType: string, bytes: Uint8Array<ArrayBuffer>): Promise<Descriptor> {
+  async manifest(
+    repo: string,
+    reference: string,
+    mediaType: string,
+    bytes: Uint8Array<ArrayBuffer>,
+  ): Promise<Descriptor> {
     const put = await this.#fetch(`${this.#base}${repo}/manifests/${reference}`, {
       method: 'PUT',
       headers: { 'content-type': mediaType },

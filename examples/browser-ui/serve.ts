@@ -20,7 +20,9 @@ const demo = await startDemo({ port: Number(values.port) }).catch(async (error: 
 
 console.log(`Registry UI:  ${demo.url}`);
 console.log(`Registry:     ${demo.registry.url}  (token server ${demo.registry.realm})`);
-console.log(`Log in as ${DEMO_USER.username} / ${DEMO_USER.password} to see team/* and the catalog; anonymous sees library/* by name.`);
+console.log(
+  `Log in as ${DEMO_USER.username} / ${DEMO_USER.password} to see team/* and the catalog; anonymous sees library/* by name.`,
+);
 console.log('Ctrl-C to stop.');
 
 const stop = (): void => {

@@ -97,6 +97,7 @@ export const decodePodmanAuthEntry = memo((value: unknown): AuthEntry => {
   if (auth === undefined) return { kind: 'empty' };
   if ('problem' in auth) return { kind: 'invalid', problem: auth.problem };
   const identityToken = entry.text('identitytoken');
-  if (identityToken !== '') return { kind: 'credential', credential: { refreshToken: identityToken, username: auth.username } };
+  if (identityToken !== '')
+    return { kind: 'credential', credential: { refreshToken: identityToken, username: auth.username } };
   return { kind: 'credential', credential: auth };
 });

@@ -183,12 +183,17 @@ function answerOf(
 ): Credential | undefined | CredentialHelperError {
   if (isNotFound(out) || (code !== 0 && isNotFound(err))) return undefined;
   if (code === null) {
-    return error('exit', `was ended by signal ${signal ?? 'unknown'} (output withheld)`, { signal: signal ?? undefined });
+    return error('exit', `was ended by signal ${signal ?? 'unknown'} (output withheld)`, {
+      signal: signal ?? undefined,
+    });
   }
   if (code !== 0) return error('exit', `exited with status ${code} (output withheld)`, { exitCode: code });
   const credential = parseHelperOutput(out);
   if (credential === false) {
-    return error('invalid-output', 'printed something that is not credential JSON {"Username","Secret"} (output withheld)');
+    return error(
+      'invalid-output',
+      'printed something that is not credential JSON {"Username","Secret"} (output withheld)',
+    );
   }
   return credential;
 }

@@ -4,7 +4,12 @@ import type { Credential, CredentialContext, CredentialProvider } from '../types
 import { decodeAuthEntry } from './auth-entry.ts';
 import { credentialOf, helperName, parseAuthFile } from './auth-file.ts';
 import type { AuthFile } from './auth-file.ts';
-import { createHelperCache, DEFAULT_CACHE_TTL_MS, DEFAULT_HELPER_TIMEOUT_MS, runCredentialHelper } from './credential-helper.ts';
+import {
+  createHelperCache,
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_HELPER_TIMEOUT_MS,
+  runCredentialHelper,
+} from './credential-helper.ts';
 import { createJsonFileReader } from './json-file.ts';
 import type { HelperOptions } from './options.ts';
 import { validMs } from './options.ts';
@@ -65,7 +70,11 @@ function findKey<V>(map: Map<string, V>, registry: string): [string, V] | undefi
 }
 
 /** Docker's lookup in one parsed config.json. */
-async function lookupDocker(config: AuthFile, requested: string, runner: HelperRunner): Promise<Credential | undefined> {
+async function lookupDocker(
+  config: AuthFile,
+  requested: string,
+  runner: HelperRunner,
+): Promise<Credential | undefined> {
   const registry = requestRegistry(requested);
   const perRegistry = findKey(config.credHelpers, registry);
   let helper: string | undefined;

@@ -41,7 +41,8 @@ export class FileTokenCache implements TokenCache {
 
   /** The value under `key` (a token unless the key starts with `registry\n`), or undefined once its time is up. */
   async get<T = CachedToken>(key: string): Promise<T | undefined> {
-    const entry = (await (this.#entries ??= this.#read())).get(key);
+    this.#entries ??= this.#read();
+    const entry = (await this.#entries).get(key);
     return entry !== undefined && entry.expires > this.#now() ? (entry.value as T) : undefined;
   }
 
@@ -66,7 +67,8 @@ export class FileTokenCache implements TokenCache {
       if (data?.version !== VERSION || typeof data.entries !== 'object' || data.entries === null) return new Map();
       return new Map(
         Object.entries(data.entries as Record<string, Partial<Entry> | null>).filter(
-          (pair): pair is [string, Entry] => typeof pair[1]?.expires === 'number' && pair[1].expires > now && 'value' in pair[1],
+          (pair): pair is [string, Entry] =>
+            typeof pair[1]?.expires === 'number' && pair[1].expires > now && 'value' in pair[1],
         ),
       );
     } catch {
@@ -83,7 +85,10 @@ export class FileTokenCache implements TokenCache {
       await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
       const temporary = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await writeFile(temporary, JSON.stringify({ version: VERSION, entries: Object.fromEntries(entries) }), { mode: 0o600, flag: 'wx' });
+        await writeFile(temporary, JSON.stringify({ version: VERSION, entries: Object.fromEntries(entries) }), {
+          mode: 0o600,
+          flag: 'wx',
+        });
         await rename(temporary, this.file);
       } catch (error) {
         await rm(temporary, { force: true });

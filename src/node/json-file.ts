@@ -37,6 +37,26 @@ interface JsonFileOptions {
   emptyFile: 'empty-object' | 'error';
 }
 
+/** A config file's text as JSON (a leading BOM dropped), or the error that says what is wrong with it. */
+function jsonOf(text: string, file: string, registry: string, options: JsonFileOptions): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body.trim() === '') {
+    if (options.emptyFile === 'error') throw configError(file, registry, 'it is empty (not even {})');
+    return {};
+  }
+  try {
+    return JSON.parse(body);
+  } catch (error) {
+    // The parser's message quotes the text around the error: keep only the position.
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw configError(
+      file,
+      registry,
+      `it is not valid JSON${position === undefined ? '' : ` (error at offset ${position})`}`,
+    );
+  }
+}
+
 /** @param parse turns the parsed JSON into `T`; it may throw a {@link CredentialConfigError}. */
 export function createJsonFileReader<T>(
   parse: (data: unknown, file: string, registry: string) => T,
@@ -52,20 +72,7 @@ export function createJsonFileReader<T>(
       if (MISSING.has(codeOf(error) ?? '')) return undefined;
       throw configError(file, registry, `it cannot be read (${codeOf(error) ?? 'unknown error'})`, error);
     }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    let data: unknown = {};
-    if (text.trim() === '') {
-      if (options.emptyFile === 'error') throw configError(file, registry, 'it is empty (not even {})');
-    } else {
-      try {
-        data = JSON.parse(text);
-      } catch (error) {
-        // The parser's message quotes the text around the error: keep only the position.
-        const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
-        throw configError(file, registry, `it is not valid JSON${position === undefined ? '' : ` (error at offset ${position})`}`);
-      }
-    }
-    return parse(data, file, registry);
+    return parse(jsonOf(text, file, registry, options), file, registry);
   }
 
   return {

@@ -34,7 +34,11 @@ export function dockerConfigFile(env: NodeJS.ProcessEnv, configDir?: string): st
  * variable is set), `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`, then `~/.docker/config.json`
  * unless `dockerFallback` is false.
  */
-export function podmanAuthFiles(env: NodeJS.ProcessEnv, authFile: string | undefined, dockerFallback: boolean): string[] {
+export function podmanAuthFiles(
+  env: NodeJS.ProcessEnv,
+  authFile: string | undefined,
+  dockerFallback: boolean,
+): string[] {
   const explicit = nonEmpty(authFile) ?? nonEmpty(env.REGISTRY_AUTH_FILE);
   if (explicit !== undefined) return [explicit];
   const dockerConfig = nonEmpty(env.DOCKER_CONFIG);
@@ -53,12 +57,19 @@ export function podmanAuthFiles(env: NodeJS.ProcessEnv, authFile: string | undef
  * The user's cache folder: `$XDG_CACHE_HOME` when it is an absolute path (any platform), else `%LOCALAPPDATA%` on
  * Windows (`~\AppData\Local` without it), `~/Library/Caches` on macOS, `~/.cache` elsewhere.
  */
-export function cacheDirectory(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+export function cacheDirectory(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   const xdg = nonEmpty(env.XDG_CACHE_HOME);
   if (xdg !== undefined && isAbsolute(xdg)) return xdg;
   const local = platform === 'win32' ? nonEmpty(env.LOCALAPPDATA) : undefined;
   if (local !== undefined) return local;
   const home = homeDirectory(env);
   if (home === undefined) return undefined;
-  return platform === 'win32' ? join(home, 'AppData', 'Local') : platform === 'darwin' ? join(home, 'Library', 'Caches') : join(home, '.cache');
+  return platform === 'win32'
+    ? join(home, 'AppData', 'Local')
+    : platform === 'darwin'
+      ? join(home, 'Library', 'Caches')
+      : join(home, '.cache');
 }

@@ -5,12 +5,23 @@ import type { Credential, CredentialContext, CredentialProvider } from '../types
 import { decodePodmanAuthEntry } from './auth-entry.ts';
 import { credentialOf, helperName, parseAuthFile } from './auth-file.ts';
 import type { AuthFile } from './auth-file.ts';
-import { createHelperCache, DEFAULT_CACHE_TTL_MS, DEFAULT_HELPER_TIMEOUT_MS, runCredentialHelper } from './credential-helper.ts';
+import {
+  createHelperCache,
+  DEFAULT_CACHE_TTL_MS,
+  DEFAULT_HELPER_TIMEOUT_MS,
+  runCredentialHelper,
+} from './credential-helper.ts';
 import { createJsonFileReader } from './json-file.ts';
 import type { HelperOptions } from './options.ts';
 import { validMs } from './options.ts';
 import { podmanAuthFiles } from './paths.ts';
-import { keysFor, podmanNormalizeAuthFileKey, podmanNormalizeRegistry, repositoryOfScopes, requestRegistry } from './registry-names.ts';
+import {
+  keysFor,
+  podmanNormalizeAuthFileKey,
+  podmanNormalizeRegistry,
+  repositoryOfScopes,
+  requestRegistry,
+} from './registry-names.ts';
 
 export interface PodmanCredentialsOptions extends HelperOptions {
   /** The only file to read, like `podman --authfile` (default `$REGISTRY_AUTH_FILE`, else the standard list). */

@@ -71,7 +71,13 @@ export function repositoryOfScopes(scopes: readonly string[]): string | undefine
       .filter((part) => part !== '')
       .join('/');
     if (name === '') continue;
-    if (scope.slice(last + 1).split(',').some((action) => action !== 'pull')) return name;
+    if (
+      scope
+        .slice(last + 1)
+        .split(',')
+        .some((action) => action !== 'pull')
+    )
+      return name;
     firstPull ??= name;
   }
   return firstPull;

@@ -23,7 +23,12 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   }
 }
 
-export async function getBlob(ctx: Context, repository: string, digest: string, options?: GetBlobOptions): Promise<BlobDownload> {
+export async function getBlob(
+  ctx: Context,
+  repository: string,
+  digest: string,
+  options?: GetBlobOptions,
+): Promise<BlobDownload> {
   const url = blobUrl(ctx, repository, digest);
   const response = await send(ctx, {
     operation: 'getBlob',
@@ -39,7 +44,10 @@ export async function getBlob(ctx: Context, repository: string, digest: string, 
   const expectedSize = options?.size ?? announced;
   if (options?.size !== undefined && announced !== undefined && announced !== options.size) {
     await discard(response);
-    throw new OciError('SIZE_MISMATCH', `Blob ${digest} in ${repository} is ${announced} bytes, ${options.size} expected.`);
+    throw new OciError(
+      'SIZE_MISMATCH',
+      `Blob ${digest} in ${repository} is ${announced} bytes, ${options.size} expected.`,
+    );
   }
   const source = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
   const stream = source.pipeThrough(verifyingStream(`Blob ${digest} in ${repository}`, digest, expectedSize));
@@ -51,7 +59,12 @@ export async function getBlob(ctx: Context, repository: string, digest: string, 
   };
 }
 
-export async function headBlob(ctx: Context, repository: string, digest: string, options?: CallOptions): Promise<BlobInfo | undefined> {
+export async function headBlob(
+  ctx: Context,
+  repository: string,
+  digest: string,
+  options?: CallOptions,
+): Promise<BlobInfo | undefined> {
   const response = await send(ctx, {
     operation: 'headBlob',
     method: 'HEAD',
@@ -65,11 +78,17 @@ export async function headBlob(ctx: Context, repository: string, digest: string,
   const length = response.headers.get('content-length');
   // Number(null) is 0: a missing Content-Length must not read as an empty blob.
   const size = length !== null && /^\d+$/.test(length) ? Number(length) : Number.NaN;
-  if (!Number.isSafeInteger(size)) throw new OciError('INVALID_RESPONSE', `HEAD of blob ${digest} in ${repository} gave no size.`);
+  if (!Number.isSafeInteger(size))
+    throw new OciError('INVALID_RESPONSE', `HEAD of blob ${digest} in ${repository} gave no size.`);
   return { digest, size };
 }
 
-export async function deleteBlob(ctx: Context, repository: string, digest: string, options?: CallOptions): Promise<void> {
+export async function deleteBlob(
+  ctx: Context,
+  repository: string,
+  digest: string,
+  options?: CallOptions,
+): Promise<void> {
   const response = await send(ctx, {
     operation: 'deleteBlob',
     method: 'DELETE',

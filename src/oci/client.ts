@@ -21,7 +21,10 @@ async function ping(ctx: Context, options?: CallOptions): Promise<PingResult> {
   const response = await send(ctx, { operation: 'ping', method: 'GET', url, signal: options?.signal, ok: [200, 404] });
   if (response.status === 404) {
     await discard(response);
-    throw new OciError('NOT_A_REGISTRY', `ping failed: ${url.href} answered 404, so ${ctx.base.host} is not an OCI registry (or not at this URL's root).`);
+    throw new OciError(
+      'NOT_A_REGISTRY',
+      `ping failed: ${url.href} answered 404, so ${ctx.base.host} is not an OCI registry (or not at this URL's root).`,
+    );
   }
   await discard(response);
   return { apiVersion: response.headers.get('docker-distribution-api-version') ?? undefined };

@@ -54,20 +54,28 @@ export class DigestCounter {
  * A pass-through stream that errors at its end when the content does not hash to `expected` (or has another
  * size than `expectedSize`), so a consumer never mistakes a corrupt or truncated blob for a good one.
  */
-export function verifyingStream(what: string, expected: string, expectedSize?: number): TransformStream<Uint8Array, Uint8Array> {
+export function verifyingStream(
+  what: string,
+  expected: string,
+  expectedSize?: number,
+): TransformStream<Uint8Array, Uint8Array> {
   const counter = new DigestCounter();
   return new TransformStream({
     transform(chunk, controller) {
       counter.update(chunk);
       if (expectedSize !== undefined && counter.size > expectedSize) {
-        controller.error(new OciError('SIZE_MISMATCH', `${what}: more than the expected ${expectedSize} bytes arrived.`));
+        controller.error(
+          new OciError('SIZE_MISMATCH', `${what}: more than the expected ${expectedSize} bytes arrived.`),
+        );
         return;
       }
       controller.enqueue(chunk);
     },
     flush(controller) {
       if (expectedSize !== undefined && counter.size !== expectedSize) {
-        controller.error(new OciError('SIZE_MISMATCH', `${what}: ${counter.size} bytes arrived, ${expectedSize} expected.`));
+        controller.error(
+          new OciError('SIZE_MISMATCH', `${what}: ${counter.size} bytes arrived, ${expectedSize} expected.`),
+        );
         return;
       }
       const actual = counter.digest();

@@ -32,7 +32,8 @@ function parseManifest(bytes: Uint8Array, what: string): Manifest {
   } catch {
     throw new OciError('INVALID_RESPONSE', `${what} is not JSON.`);
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new OciError('INVALID_RESPONSE', `${what} is not a JSON object.`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new OciError('INVALID_RESPONSE', `${what} is not a JSON object.`);
   return json as Manifest;
 }
 
@@ -60,8 +61,10 @@ export async function getManifest(
   if (expected?.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
   const manifest = parseManifest(bytes, what);
   const mediaType =
-    bareMediaType(response.headers.get('content-type')) ?? (typeof manifest.mediaType === 'string' ? manifest.mediaType : undefined);
-  if (!mediaType) throw new OciError('INVALID_RESPONSE', `${what} has no media type (no Content-Type, no mediaType field).`);
+    bareMediaType(response.headers.get('content-type')) ??
+    (typeof manifest.mediaType === 'string' ? manifest.mediaType : undefined);
+  if (!mediaType)
+    throw new OciError('INVALID_RESPONSE', `${what} has no media type (no Content-Type, no mediaType field).`);
   return { digest, mediaType, size: bytes.byteLength, bytes, manifest };
 }
 
@@ -105,14 +108,21 @@ export async function putManifest(
 ): Promise<PutManifestResult> {
   const url = manifestUrl(ctx, repository, reference);
   const bytes =
-    manifest instanceof Uint8Array ? manifest : new TextEncoder().encode(typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
-  const parsed = manifest instanceof Uint8Array || typeof manifest === 'string' ? parseManifest(bytes, 'The manifest') : manifest;
+    manifest instanceof Uint8Array
+      ? manifest
+      : new TextEncoder().encode(typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
+  const parsed =
+    manifest instanceof Uint8Array || typeof manifest === 'string' ? parseManifest(bytes, 'The manifest') : manifest;
   const mediaType = options?.mediaType ?? (typeof parsed.mediaType === 'string' ? parsed.mediaType : undefined);
   if (!mediaType) {
-    throw new OciError('INVALID_ARGUMENT', 'The manifest has no mediaType field: pass options.mediaType (the Content-Type to send).');
+    throw new OciError(
+      'INVALID_ARGUMENT',
+      'The manifest has no mediaType field: pass options.mediaType (the Content-Type to send).',
+    );
   }
   const digest = await sha256Of(bytes);
-  if (isDigest(reference) && reference !== digest) throw new DigestMismatchError('putManifest by digest', reference, digest);
+  if (isDigest(reference) && reference !== digest)
+    throw new DigestMismatchError('putManifest by digest', reference, digest);
   const response = await send(ctx, {
     operation: 'putManifest',
     method: 'PUT',
@@ -125,13 +135,22 @@ export async function putManifest(
   await discard(response);
   const announced = response.headers.get('docker-content-digest');
   if (announced?.startsWith('sha256:') && announced !== digest) {
-    throw new DigestMismatchError(`The registry stored ${repository}:${reference} under another digest`, digest, announced);
+    throw new DigestMismatchError(
+      `The registry stored ${repository}:${reference} under another digest`,
+      digest,
+      announced,
+    );
   }
   const location = response.headers.get('location');
   return { digest, location: location ? new URL(location, url).href : undefined };
 }
 
-export async function deleteManifest(ctx: Context, repository: string, reference: string, options?: CallOptions): Promise<void> {
+export async function deleteManifest(
+  ctx: Context,
+  repository: string,
+  reference: string,
+  options?: CallOptions,
+): Promise<void> {
   const response = await send(ctx, {
     operation: 'deleteManifest',
     method: 'DELETE',

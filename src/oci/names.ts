@@ -10,7 +10,10 @@ const TAG_RE = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
 export function assertRepository(name: string): void {
   if (typeof name !== 'string' || !NAME_RE.test(name)) {
-    throw new OciError('INVALID_ARGUMENT', `Not a repository name: ${JSON.stringify(name)} (lower-case components separated by "/").`);
+    throw new OciError(
+      'INVALID_ARGUMENT',
+      `Not a repository name: ${JSON.stringify(name)} (lower-case components separated by "/").`,
+    );
   }
 }
 
@@ -26,4 +29,3 @@ export function repositoryUrl(base: URL, name: string, rest: string): URL {
   assertRepository(name);
   return new URL(`/v2/${name}/${rest}`, base);
 }
-

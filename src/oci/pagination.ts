@@ -34,10 +34,15 @@ interface PageSpec {
   field: 'tags' | 'repositories';
 }
 
-async function* pages(ctx: Context, spec: PageSpec, options: ListOptions | undefined): AsyncGenerator<string[], void, undefined> {
+async function* pages(
+  ctx: Context,
+  spec: PageSpec,
+  options: ListOptions | undefined,
+): AsyncGenerator<string[], void, undefined> {
   const url = spec.url;
   if (options?.pageSize !== undefined) {
-    if (!Number.isSafeInteger(options.pageSize) || options.pageSize < 1) throw new OciError('INVALID_ARGUMENT', 'pageSize must be a positive integer.');
+    if (!Number.isSafeInteger(options.pageSize) || options.pageSize < 1)
+      throw new OciError('INVALID_ARGUMENT', 'pageSize must be a positive integer.');
     url.searchParams.set('n', String(options.pageSize));
   }
   if (options?.last !== undefined) url.searchParams.set('last', options.last);
@@ -46,7 +51,10 @@ async function* pages(ctx: Context, spec: PageSpec, options: ListOptions | undef
   while (next) {
     // A registry's Link may only lead to its own pages, and never in a circle.
     if (next.origin !== ctx.base.origin || seen.has(next.href)) {
-      throw new OciError('INVALID_RESPONSE', `${spec.operation}: the registry's next page link leaves the registry or loops.`);
+      throw new OciError(
+        'INVALID_RESPONSE',
+        `${spec.operation}: the registry's next page link leaves the registry or loops.`,
+      );
     }
     seen.add(next.href);
     const response = await send(ctx, {
@@ -74,8 +82,16 @@ async function* pages(ctx: Context, spec: PageSpec, options: ListOptions | undef
   }
 }
 
-export function tagPages(ctx: Context, repository: string, options?: ListOptions): AsyncGenerator<string[], void, undefined> {
-  return pages(ctx, { operation: 'listTags', url: repositoryUrl(ctx.base, repository, 'tags/list'), field: 'tags' }, options);
+export function tagPages(
+  ctx: Context,
+  repository: string,
+  options?: ListOptions,
+): AsyncGenerator<string[], void, undefined> {
+  return pages(
+    ctx,
+    { operation: 'listTags', url: repositoryUrl(ctx.base, repository, 'tags/list'), field: 'tags' },
+    options,
+  );
 }
 
 export function catalogPages(ctx: Context, options?: ListOptions): AsyncGenerator<string[], void, undefined> {

@@ -18,7 +18,12 @@ function descriptorsOf(value: unknown, what: string): Descriptor[] {
   return manifests as Descriptor[];
 }
 
-export async function referrers(ctx: Context, repository: string, digest: string, options?: ReferrersOptions): Promise<Descriptor[]> {
+export async function referrers(
+  ctx: Context,
+  repository: string,
+  digest: string,
+  options?: ReferrersOptions,
+): Promise<Descriptor[]> {
   assertSha256Digest(digest);
   const url = repositoryUrl(ctx.base, repository, `referrers/${digest}`);
   if (options?.artifactType !== undefined) url.searchParams.set('artifactType', options.artifactType);
@@ -31,7 +36,8 @@ export async function referrers(ctx: Context, repository: string, digest: string
     ok: [200, 404],
   });
   const wanted = options?.artifactType;
-  const filter = (list: Descriptor[]): Descriptor[] => (wanted === undefined ? list : list.filter((d) => d.artifactType === wanted));
+  const filter = (list: Descriptor[]): Descriptor[] =>
+    wanted === undefined ? list : list.filter((d) => d.artifactType === wanted);
 
   if (response.status === 200) {
     const text = new TextDecoder().decode(await readBytes(response, ctx.maxManifestBytes, 'Referrers index'));
@@ -42,14 +48,20 @@ export async function referrers(ctx: Context, repository: string, digest: string
       throw new OciError('INVALID_RESPONSE', 'The referrers answer is not JSON.');
     }
     const list = descriptorsOf(json, 'Referrers index');
-    const filtered = (response.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
+    const filtered = (response.headers.get('oci-filters-applied') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .includes('artifactType');
     return filtered ? list : filter(list);
   }
 
   await discard(response);
   // No referrers API: the index tagged `sha256-<hex>`, if anyone pushed one.
   try {
-    const index = await getManifest(ctx, repository, digest.replace(':', '-'), { accept: [OCI_INDEX], ...(options?.signal ? { signal: options.signal } : {}) });
+    const index = await getManifest(ctx, repository, digest.replace(':', '-'), {
+      accept: [OCI_INDEX],
+      ...(options?.signal ? { signal: options.signal } : {}),
+    });
     return filter(descriptorsOf(index.manifest, 'Referrers tag'));
   } catch (error) {
     if (error instanceof RegistryError && error.status === 404) return [];

@@ -43,7 +43,11 @@ export async function send(ctx: Context, call: Call): Promise<Response> {
   } catch (error) {
     // Our own errors, and the caller's abort, go as they are; a connection that failed is an OciError.
     if (error instanceof OciAuthError || call.signal?.aborted) throw error;
-    throw new OciError('NETWORK', `${call.operation} failed: ${call.url.host} could not be reached (${causeOf(error)}). Check the registry name, the network and DNS.`, { cause: error });
+    throw new OciError(
+      'NETWORK',
+      `${call.operation} failed: ${call.url.host} could not be reached (${causeOf(error)}). Check the registry name, the network and DNS.`,
+      { cause: error },
+    );
   }
   if (call.ok.includes(response.status)) return response;
   throw await registryError(call, response);
@@ -54,7 +58,8 @@ export async function readBytes(response: Response, max: number, what: string): 
   try {
     return await readBytesLimited(response, max);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new OciError('TOO_LARGE', `${what} is larger than the ${max} bytes allowed.`);
+    if (error instanceof BodyTooLargeError)
+      throw new OciError('TOO_LARGE', `${what} is larger than the ${max} bytes allowed.`);
     throw error;
   }
 }
@@ -85,10 +90,17 @@ function parseErrors(text: string): RegistryErrorEntry[] {
     const json = JSON.parse(text) as { errors?: unknown };
     if (!Array.isArray(json.errors)) return [];
     return json.errors
-      .filter((e): e is { code: string } => !!e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string')
+      .filter(
+        (e): e is { code: string } =>
+          !!e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string',
+      )
       .map((e) => {
         const { code, message, detail } = e as { code: string; message?: unknown; detail?: unknown };
-        return { code, ...(typeof message === 'string' ? { message } : {}), ...(detail !== undefined ? { detail } : {}) };
+        return {
+          code,
+          ...(typeof message === 'string' ? { message } : {}),
+          ...(detail !== undefined ? { detail } : {}),
+        };
       });
   } catch {
     return [];
@@ -108,7 +120,8 @@ function authErrorOf(response: Response): string | undefined {
 async function registryError(call: Call, response: Response): Promise<RegistryError> {
   let text = '';
   try {
-    if (call.method !== 'HEAD') text = new TextDecoder().decode(await readBytes(response, MAX_ERROR_BODY, 'error body'));
+    if (call.method !== 'HEAD')
+      text = new TextDecoder().decode(await readBytes(response, MAX_ERROR_BODY, 'error body'));
   } catch {
     // an unreadable error body still makes an error
   }
@@ -119,7 +132,7 @@ async function registryError(call: Call, response: Response): Promise<RegistryEr
   const said = errors[0]?.message ? `: ${errors[0].message}` : '';
   const hint =
     authError === 'insufficient_scope'
-      ? ' The token server did not grant the access this needs: check the account\'s rights on the repository.'
+      ? " The token server did not grant the access this needs: check the account's rights on the repository."
       : response.status === 401
         ? ' The registry did not accept the credentials or token.'
         : '';
@@ -127,6 +140,13 @@ async function registryError(call: Call, response: Response): Promise<RegistryEr
   return new RegistryError(
     code,
     `${call.operation} failed: ${call.method} ${url} answered ${response.status} ${code}${said}.${hint}`,
-    { status: response.status, operation: call.operation, method: call.method, url, errors, ...(authError ? { authError } : {}) },
+    {
+      status: response.status,
+      operation: call.operation,
+      method: call.method,
+      url,
+      errors,
+      ...(authError ? { authError } : {}),
+    },
   );
 }

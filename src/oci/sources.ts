@@ -5,7 +5,12 @@ import type { BlobSource } from './types.ts';
 
 export type Source =
   | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'stream'; chunks: AsyncIterator<Uint8Array>; size: number | undefined; cancel(reason?: unknown): Promise<void> };
+  | {
+      kind: 'stream';
+      chunks: AsyncIterator<Uint8Array>;
+      size: number | undefined;
+      cancel(reason?: unknown): Promise<void>;
+    };
 
 function fromReadable(stream: ReadableStream<Uint8Array>, size: number | undefined): Source {
   // getReader, not async iteration: Safari's ReadableStream is not iterable.
@@ -44,21 +49,28 @@ export async function toSource(data: BlobSource, inMemoryLimit: number): Promise
       },
     };
   }
-  throw new OciError('INVALID_ARGUMENT', 'pushBlob takes bytes, a string, a Blob, a ReadableStream or an async iterable of bytes.');
+  throw new OciError(
+    'INVALID_ARGUMENT',
+    'pushBlob takes bytes, a string, a Blob, a ReadableStream or an async iterable of bytes.',
+  );
 }
 
 /**
  * Regroups a stream's chunks into pieces of exactly `size` bytes (the last may be shorter, and is empty only
  * when the whole stream is).
  */
-export async function* pieces(chunks: AsyncIterator<Uint8Array>, size: number): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* pieces(
+  chunks: AsyncIterator<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
   let buffer = new Uint8Array(size);
   let filled = 0;
   let yielded = false;
   for (;;) {
     const { done, value } = await chunks.next();
     if (done) break;
-    if (!(value instanceof Uint8Array)) throw new OciError('INVALID_ARGUMENT', 'A blob stream must yield Uint8Array chunks.');
+    if (!(value instanceof Uint8Array))
+      throw new OciError('INVALID_ARGUMENT', 'A blob stream must yield Uint8Array chunks.');
     let offset = 0;
     while (offset < value.byteLength) {
       const take = Math.min(size - filled, value.byteLength - offset);

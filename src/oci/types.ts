@@ -171,7 +171,11 @@ export interface OciClient {
   ping(options?: CallOptions): Promise<PingResult>;
   getManifest(repository: string, reference: string, options?: ManifestOptions): Promise<ManifestResult>;
   /** Undefined when the manifest does not exist. */
-  headManifest(repository: string, reference: string, options?: ManifestOptions): Promise<ManifestDescriptor | undefined>;
+  headManifest(
+    repository: string,
+    reference: string,
+    options?: ManifestOptions,
+  ): Promise<ManifestDescriptor | undefined>;
   putManifest(
     repository: string,
     reference: string,

@@ -25,7 +25,8 @@ interface Upload {
 
 function sessionUrl(response: Response, requestUrl: URL, what: string): URL {
   const location = response.headers.get('location');
-  if (!location) throw new OciError('INVALID_RESPONSE', `${what}: the registry answered ${response.status} without a Location.`);
+  if (!location)
+    throw new OciError('INVALID_RESPONSE', `${what}: the registry answered ${response.status} without a Location.`);
   return new URL(location, requestUrl); // django-oci sends relative ones
 }
 
@@ -57,10 +58,22 @@ function session(response: Response, url: URL, what: string): Session {
 }
 
 /** `POST …/uploads/?mount=&from=`: true when the registry linked the blob; otherwise the session it opened. */
-async function mount(ctx: Context, repository: string, digest: string, from: string, options: PushBlobOptions): Promise<Session | true> {
+async function mount(
+  ctx: Context,
+  repository: string,
+  digest: string,
+  from: string,
+  options: PushBlobOptions,
+): Promise<Session | true> {
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   url.search = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
-  const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, signal: options.signal, ok: [201, 202] });
+  const response = await send(ctx, {
+    operation: 'pushBlob',
+    method: 'POST',
+    url,
+    signal: options.signal,
+    ok: [201, 202],
+  });
   await discard(response);
   return response.status === 201 ? true : session(response, url, 'Blob mount');
 }
@@ -68,7 +81,14 @@ async function mount(ctx: Context, repository: string, digest: string, from: str
 async function startSession(ctx: Context, repository: string, options: PushBlobOptions): Promise<Session> {
   const url = repositoryUrl(ctx.base, repository, 'blobs/uploads/');
   // An explicit empty body: some registries (django-oci) fail a POST without Content-Length.
-  const response = await send(ctx, { operation: 'pushBlob', method: 'POST', url, body: new Uint8Array(0), signal: options.signal, ok: [202] });
+  const response = await send(ctx, {
+    operation: 'pushBlob',
+    method: 'POST',
+    url,
+    body: new Uint8Array(0),
+    signal: options.signal,
+    ok: [202],
+  });
   await discard(response);
   return session(response, url, 'Blob upload');
 }
@@ -86,7 +106,12 @@ async function complete(upload: Upload, digest: string, body: Uint8Array): Promi
   });
   await discard(response);
   const stored = response.headers.get('docker-content-digest');
-  if (stored && stored !== digest) throw new DigestMismatchError(`The registry stored the blob pushed to ${upload.repository} under another digest`, digest, stored);
+  if (stored && stored !== digest)
+    throw new DigestMismatchError(
+      `The registry stored the blob pushed to ${upload.repository} under another digest`,
+      digest,
+      stored,
+    );
 }
 
 async function patch(upload: Upload, offset: number, piece: Uint8Array): Promise<void> {
@@ -103,7 +128,10 @@ async function patch(upload: Upload, offset: number, piece: Uint8Array): Promise
   const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '');
   const end = offset + piece.byteLength;
   if (range && Number(range[1]) + 1 !== end) {
-    throw new OciError('INVALID_RESPONSE', `Blob upload to ${upload.repository}: the registry holds ${Number(range[1]) + 1} bytes, ${end} were sent.`);
+    throw new OciError(
+      'INVALID_RESPONSE',
+      `Blob upload to ${upload.repository}: the registry holds ${Number(range[1]) + 1} bytes, ${end} were sent.`,
+    );
   }
   if (response.headers.has('location')) upload.location = sessionUrl(response, upload.location, 'Blob upload');
 }
@@ -117,7 +145,12 @@ function checkContent(options: PushBlobOptions, digest: string, size: number, re
   }
 }
 
-export async function pushBlob(ctx: Context, repository: string, data: BlobSource, options: PushBlobOptions = {}): Promise<PushBlobResult> {
+export async function pushBlob(
+  ctx: Context,
+  repository: string,
+  data: BlobSource,
+  options: PushBlobOptions = {},
+): Promise<PushBlobResult> {
   const chunkSize = checkArguments(ctx, repository, options);
   const source = await toSource(data, chunkSize);
   // In-memory data is hashed first: the mount needs the digest, and a wrong one is caught before any request.
@@ -144,7 +177,8 @@ function checkArguments(ctx: Context, repository: string, options: PushBlobOptio
   if (options.digest !== undefined) assertSha256Digest(options.digest);
   if (options.from !== undefined) assertRepository(options.from);
   const chunkSize = options.chunkSize ?? ctx.chunkSize;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new OciError('INVALID_ARGUMENT', 'chunkSize must be a positive integer.');
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    throw new OciError('INVALID_ARGUMENT', 'chunkSize must be a positive integer.');
   return chunkSize;
 }
 
@@ -165,7 +199,8 @@ async function openSession(
 ): Promise<Session | PushBlobResult> {
   if (options.from === undefined) return startSession(ctx, repository, options);
   const digest = known?.digest ?? options.digest;
-  if (!digest) throw new OciError('INVALID_ARGUMENT', 'A mount needs the digest up front: pass options.digest with a stream.');
+  if (!digest)
+    throw new OciError('INVALID_ARGUMENT', 'A mount needs the digest up front: pass options.digest with a stream.');
   const mounted = await mount(ctx, repository, digest, options.from, options);
   if (mounted !== true) return mounted;
   if (source.kind === 'stream') await source.cancel();

@@ -42,8 +42,17 @@ for (const engine of ENGINES) {
         separateTokenServer: true,
         cors: { allowOrigin: pageServer.url, exposeWwwAuthenticate: false },
       });
-      hello = await pusher(hiding.url, { username: 'alice', password: 'alice-secret' }).manifest('library/hello', 'latest', manifestText('hello'));
-      edge = await startEdgeRegistry({ pageOrigin: pageServer.url, realmCors: 'none', session: SESSION, requireSession: false });
+      hello = await pusher(hiding.url, { username: 'alice', password: 'alice-secret' }).manifest(
+        'library/hello',
+        'latest',
+        manifestText('hello'),
+      );
+      edge = await startEdgeRegistry({
+        pageOrigin: pageServer.url,
+        realmCors: 'none',
+        session: SESSION,
+        requireSession: false,
+      });
       browser = await launching;
     }, BROWSER_HOOK_TIMEOUT_MS);
 
@@ -66,15 +75,25 @@ for (const engine of ENGINES) {
     describe('a registry that does not expose WWW-Authenticate', () => {
       it('sends the challenge, but the page sees a 401 without it', async () => {
         const fromNode = await fetch(helloUrl());
-        expect(fromNode.headers.get('www-authenticate')).toBe(`Bearer realm="${hiding.realm}",service="reference-registry",scope="repository:library/hello:pull"`);
-        expect(await harness.rawFetch(helloUrl())).toEqual({ ok: true, response: { status: 401, headers: { 'www-authenticate': null } } });
+        expect(fromNode.headers.get('www-authenticate')).toBe(
+          `Bearer realm="${hiding.realm}",service="reference-registry",scope="repository:library/hello:pull"`,
+        );
+        expect(await harness.rawFetch(helloUrl())).toEqual({
+          ok: true,
+          response: { status: 401, headers: { 'www-authenticate': null } },
+        });
       });
 
       it('without a hint: a CHALLENGE_HIDDEN error naming the header to expose, after one request', async () => {
         await harness.create('plain');
         const error = errorOf(await harness.fetch('plain', helloUrl(), accept));
 
-        expect(error).toMatchObject({ name: 'OciAuthError', code: 'CHALLENGE_HIDDEN', isOciAuthError: true, isTypeError: false });
+        expect(error).toMatchObject({
+          name: 'OciAuthError',
+          code: 'CHALLENGE_HIDDEN',
+          isOciAuthError: true,
+          isTypeError: false,
+        });
         expect(error.message).toContain(`The registry ${hiding.host} answered 401`);
         expect(error.message).toContain('Access-Control-Expose-Headers: WWW-Authenticate');
         expect(error.message).toContain(`challenges: { "${hiding.host}"`);
@@ -82,7 +101,9 @@ for (const engine of ENGINES) {
       });
 
       it('with the challenge given for that registry (`challenges`): authenticated up front, no 401 at all', async () => {
-        await harness.create('hinted', { challenges: { [hiding.host]: `Bearer realm="${hiding.realm}",service="${hiding.service}"` } });
+        await harness.create('hinted', {
+          challenges: { [hiding.host]: `Bearer realm="${hiding.realm}",service="${hiding.service}"` },
+        });
         const res = responseOf(await harness.fetch('hinted', helloUrl(), accept));
 
         expect(res.status).toBe(200);
@@ -100,7 +121,13 @@ for (const engine of ENGINES) {
       beforeEach(() => edge.configure({ realmCors: 'none', requireSession: false }));
 
       const expectCorsTokenError = (error: PageError) => {
-        expect(error).toMatchObject({ name: 'TokenRequestError', code: 'TOKEN_REQUEST_FAILED', realm: edge.realm, isOciAuthError: true, isTypeError: false });
+        expect(error).toMatchObject({
+          name: 'TokenRequestError',
+          code: 'TOKEN_REQUEST_FAILED',
+          realm: edge.realm,
+          isOciAuthError: true,
+          isTypeError: false,
+        });
         expect(error.message).toContain(`token endpoint ${edge.realm}`);
         expect(error.message).toContain('CORS');
         expect(error.cause).toBe(engine.failedFetch);
@@ -120,9 +147,15 @@ for (const engine of ENGINES) {
       });
 
       it('with Basic credentials: the preflight fails, the realm never sees the credentials', async () => {
-        await harness.create('basic', { credentials: { username: 'alice', password: 'alice-secret' }, tokenRetries: 0 });
+        await harness.create('basic', {
+          credentials: { username: 'alice', password: 'alice-secret' },
+          tokenRetries: 0,
+        });
         expectCorsTokenError(errorOf(await harness.fetch('basic', edgeUrl(), accept)));
-        expect(lines(edge.log)).toEqual(['registry GET /v2/team/app/manifests/latest 401 -', 'token OPTIONS /token 405 -']);
+        expect(lines(edge.log)).toEqual([
+          'registry GET /v2/team/app/manifests/latest 401 -',
+          'token OPTIONS /token 405 -',
+        ]);
       });
 
       // Fails until the core change proposed with this suite (src/token-client.ts): in a browser, the message names
@@ -149,7 +182,12 @@ for (const engine of ENGINES) {
         await harness.create('default');
         const error = errorOf(await harness.fetch('default', edgeUrl(), accept));
 
-        expect(error).toMatchObject({ name: 'TokenRequestError', code: 'TOKEN_DENIED', status: 401, serverMessage: 'no SSO session' });
+        expect(error).toMatchObject({
+          name: 'TokenRequestError',
+          code: 'TOKEN_DENIED',
+          status: 401,
+          serverMessage: 'no SSO session',
+        });
         expect(lines(edge.log)).toEqual(['registry GET /v2/team/app/manifests/latest 401 -', 'token GET /token 401 -']);
         expect(edge.log[1]!.headers.cookie).toBeUndefined();
       });
@@ -167,7 +205,11 @@ for (const engine of ENGINES) {
           'registry GET /v2/team/app/manifests/latest 200 Bearer',
         ]);
         expect(edge.log[1]!.headers.cookie).toBe(`${SESSION.name}=${SESSION.value}`);
-        expect(edge.log.filter((e) => e.server === 'registry').map((e) => e.headers.cookie)).toEqual([undefined, undefined, undefined]);
+        expect(edge.log.filter((e) => e.server === 'registry').map((e) => e.headers.cookie)).toEqual([
+          undefined,
+          undefined,
+          undefined,
+        ]);
       });
 
       it("'include' needs Access-Control-Allow-Credentials: true on the realm, else a typed error", async () => {
@@ -175,7 +217,12 @@ for (const engine of ENGINES) {
         await harness.create('no-allow-credentials', { realmCredentials: 'include', tokenRetries: 0 });
         const error = errorOf(await harness.fetch('no-allow-credentials', edgeUrl(), accept));
 
-        expect(error).toMatchObject({ name: 'TokenRequestError', code: 'TOKEN_REQUEST_FAILED', realm: edge.realm, isTypeError: false });
+        expect(error).toMatchObject({
+          name: 'TokenRequestError',
+          code: 'TOKEN_REQUEST_FAILED',
+          realm: edge.realm,
+          isTypeError: false,
+        });
         // The realm issued a token to the cookie, but the browser withheld the answer from the page.
         expect(lines(edge.log)).toEqual(['registry GET /v2/team/app/manifests/latest 401 -', 'token GET /token 200 -']);
       });

@@ -110,7 +110,11 @@ for (const engine of ENGINES) {
       ]);
       expect(registry.log[2]!.query).toBe('service=reference-registry&scope=repository%3Ateam%2Fapp%3Apull');
       const events = await harness.events('alice');
-      expect(events.find((e) => e.type === 'token')).toMatchObject({ source: 'fetched', grant: 'basic', scopes: ['repository:team/app:pull'] });
+      expect(events.find((e) => e.type === 'token')).toMatchObject({
+        source: 'fetched',
+        grant: 'basic',
+        scopes: ['repository:team/app:pull'],
+      });
       expect(JSON.stringify(events)).not.toContain(ALICE.password);
     });
 
@@ -118,19 +122,34 @@ for (const engine of ENGINES) {
       await harness.create('wrong', { credentials: { username: 'alice', password: 'not-her-password' } });
       const error = errorOf(await harness.fetch('wrong', `${registry.url}/v2/team/app/manifests/v1`, accept));
 
-      expect(error).toMatchObject({ name: 'TokenRequestError', code: 'TOKEN_DENIED', status: 401, serverCode: 'UNAUTHORIZED', realm: registry.realm, isOciAuthError: true });
+      expect(error).toMatchObject({
+        name: 'TokenRequestError',
+        code: 'TOKEN_DENIED',
+        status: 401,
+        serverCode: 'UNAUTHORIZED',
+        realm: registry.realm,
+        isOciAuthError: true,
+      });
       expect(error.message).toContain('user "alice"');
       expect(error.message).not.toContain('not-her-password');
-      expect(lines(withoutPreflights(registry.log))).toEqual(['registry GET /v2/team/app/manifests/v1 401 -', 'token GET /token 401 Basic alice']);
+      expect(lines(withoutPreflights(registry.log))).toEqual([
+        'registry GET /v2/team/app/manifests/v1 401 -',
+        'token GET /token 401 Basic alice',
+      ]);
     });
 
     it('concurrent cold requests share one discovery and one token fetch (N + 2 requests)', async () => {
       await harness.create('many');
-      const outcomes = await harness.fetchAll('many', Array.from({ length: 5 }, () => ({ url: helloUrl(), init: accept })));
+      const outcomes = await harness.fetchAll(
+        'many',
+        Array.from({ length: 5 }, () => ({ url: helloUrl(), init: accept })),
+      );
 
       expect(outcomes.map((o) => responseOf(o).status)).toEqual([200, 200, 200, 200, 200]);
       const preflights = registry.log.filter((e) => e.method === 'OPTIONS');
-      expect(new Set(lines(preflights))).toEqual(new Set(['registry OPTIONS /v2/library/hello/manifests/latest 204 -']));
+      expect(new Set(lines(preflights))).toEqual(
+        new Set(['registry OPTIONS /v2/library/hello/manifests/latest 204 -']),
+      );
       const requests = withoutPreflights(registry.log);
       expect(lines(requests)).toEqual([
         'registry GET /v2/library/hello/manifests/latest 401 -',
@@ -154,7 +173,10 @@ for (const engine of ENGINES) {
       const res = responseOf(await harness.fetch('clock', helloUrl(), accept));
 
       expect(res.status).toBe(200);
-      expect(lines(withoutPreflights(registry.log))).toEqual(['token GET /token 200 -', 'registry GET /v2/library/hello/manifests/latest 200 Bearer']);
+      expect(lines(withoutPreflights(registry.log))).toEqual([
+        'token GET /token 200 -',
+        'registry GET /v2/library/hello/manifests/latest 200 Bearer',
+      ]);
       const newToken = bearerOf(registry.log.at(-1)!);
       expect(newToken).toBeDefined();
       expect(newToken).not.toBe(oldToken);
@@ -208,9 +230,12 @@ for (const engine of ENGINES) {
       expect(storage.map((e) => e.headers.authorization)).toEqual(storage.map(() => undefined));
       // Firefox's preflight there asks for no header: Authorization is not coming.
       const preflight = storage.find((e) => e.method === 'OPTIONS');
-      expect(preflight && [preflight.headers['access-control-request-method'], preflight.headers['access-control-request-headers']]).toEqual(
-        engine.name === 'Firefox' ? ['GET', undefined] : undefined,
-      );
+      expect(
+        preflight && [
+          preflight.headers['access-control-request-method'],
+          preflight.headers['access-control-request-headers'],
+        ],
+      ).toEqual(engine.name === 'Firefox' ? ['GET', undefined] : undefined);
       // After a cross-origin redirect the browser sends a tainted ("null") origin.
       expect(storage.find((e) => e.method === 'GET')!.headers.origin).toBe('null');
     });

@@ -14,13 +14,16 @@ const outputDir = new URL('../../test-output/', import.meta.url).pathname;
 
 /** The text of every cell, row by row. */
 function tableRows(page: Page, selector: string): Promise<string[][]> {
-  return page.$$eval(`${selector} tbody tr`, (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  return page.$$eval(`${selector} tbody tr`, (rows) =>
+    rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
 }
 
 const listItems = (page: Page, section: string): Promise<string[]> => texts(page, `${section} .list button`);
 
 /** The text of each element the selector matches. */
-const texts = (page: Page, selector: string): Promise<string[]> => page.$$eval(selector, (elements) => elements.map((e) => e.textContent ?? ''));
+const texts = (page: Page, selector: string): Promise<string[]> =>
+  page.$$eval(selector, (elements) => elements.map((e) => e.textContent ?? ''));
 
 const textOf = (page: Page, selector: string): Promise<string | null> => page.$eval(selector, (e) => e.textContent);
 
@@ -29,7 +32,11 @@ const fill = (page: Page, selector: string, text: string): Promise<void> => page
 
 /** Clicks the button whose text is exactly `name`. */
 async function clickButton(page: Page, name: string): Promise<void> {
-  const found = await page.waitForFunction((n) => [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === n), {}, name);
+  const found = await page.waitForFunction(
+    (n) => [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === n),
+    {},
+    name,
+  );
   const button = found.asElement() as ElementHandle<HTMLButtonElement>;
   await button.click();
   await button.dispose();
@@ -74,7 +81,10 @@ for (const engine of ENGINES) {
 
     /** The manifest's digest as the registry serves it (Node side, through the SDK). */
     async function digestOf(repository: string, reference: string, accept: string): Promise<string> {
-      const res = await createAuthFetch({ credentials: DEMO_USER })(`${demo.registry.url}/v2/${repository}/manifests/${reference}`, { headers: { accept } });
+      const res = await createAuthFetch({ credentials: DEMO_USER })(
+        `${demo.registry.url}/v2/${repository}/manifests/${reference}`,
+        { headers: { accept } },
+      );
       return sha256Digest(new Uint8Array(await res.arrayBuffer()));
     }
 
@@ -85,7 +95,12 @@ for (const engine of ENGINES) {
       await page.click('#connect button[type=submit]');
 
       await expect.poll(() => textOf(page, '#status')).toBe('Connected as demo: 4 repositories.');
-      expect(await listItems(page, '#repositories')).toEqual(['library/alpine', 'library/hello', 'team/api', 'team/web']);
+      expect(await listItems(page, '#repositories')).toEqual([
+        'library/alpine',
+        'library/hello',
+        'team/api',
+        'team/web',
+      ]);
 
       await clickButton(page, 'team/api');
       await expect.poll(() => textOf(page, '#status')).toBe('team/api: 2 tags.');
@@ -102,7 +117,9 @@ for (const engine of ENGINES) {
         expect.stringMatching(/^sha256:[0-9a-f]{12}… \(\d+ B\)$/),
       ]);
       expect(await textOf(page, '#manifest h3')).toBe('Layers (4) · 29.6 MiB');
-      expect((await tableRows(page, '#manifest table.layers')).map(([n, , type, size, bytes]) => [n, type, size, bytes])).toEqual([
+      expect(
+        (await tableRows(page, '#manifest table.layers')).map(([n, , type, size, bytes]) => [n, type, size, bytes]),
+      ).toEqual([
         ['1', 'layer.v1.tar+gzip', '27.8 MiB', '29,124,000'],
         ['2', 'layer.v1.tar+gzip', '1.1 MiB', '1,204,224'],
         ['3', 'layer.v1.tar+gzip', '716.2 KiB', '733,421'],
@@ -111,13 +128,22 @@ for (const engine of ENGINES) {
       await page.screenshot({ path: `${outputDir}${shot('browser-ui')}.png`, fullPage: true });
 
       // What went over the wire: Basic only to the token server, bearer tokens to the registry, nothing to storage.
-      const auth = (server: string) => [...new Set(fromPage().filter((e) => e.server === server && e.method !== 'OPTIONS').map(authOf))].sort();
+      const auth = (server: string) =>
+        [
+          ...new Set(
+            fromPage()
+              .filter((e) => e.server === server && e.method !== 'OPTIONS')
+              .map(authOf),
+          ),
+        ].sort();
       expect(auth('token')).toEqual(['Basic demo']);
       expect(auth('registry')).toEqual(['-', 'Bearer']);
       expect(auth('storage')).toEqual(['-']);
       const activity = await texts(page, '#activity li');
       // 299 or 300 s: the token's whole-second exp bounds its life
-      expect(activity.some((line) => /^token fetched \(basic\) for repository:team\/api:pull, (299|300)s$/.test(line))).toBe(true);
+      expect(
+        activity.some((line) => /^token fetched \(basic\) for repository:team\/api:pull, (299|300)s$/.test(line)),
+      ).toBe(true);
     });
 
     it('anonymous: no catalog, a public repository by name, a multi-platform index down to one image', async () => {
@@ -136,15 +162,24 @@ for (const engine of ENGINES) {
         OCI_INDEX,
         await digestOf('library/alpine', '3.20', OCI_INDEX),
       ]);
-      expect((await tableRows(page, '#manifest table.platforms')).map(([platform]) => platform)).toEqual(['linux/amd64', 'linux/arm64']);
+      expect((await tableRows(page, '#manifest table.platforms')).map(([platform]) => platform)).toEqual([
+        'linux/amd64',
+        'linux/arm64',
+      ]);
 
       await clickButton(page, 'linux/arm64');
       await expect.poll(() => textOf(page, '#manifest-title')).toBe('library/alpine:3.20 linux/arm64');
       expect(await textOf(page, '#manifest h3')).toBe('Layers (1) · 3.9 MiB');
-      expect((await tableRows(page, '#manifest table.layers')).map(([, , , size, bytes]) => [size, bytes])).toEqual([['3.9 MiB', '4,090,128']]);
+      expect((await tableRows(page, '#manifest table.layers')).map(([, , , size, bytes]) => [size, bytes])).toEqual([
+        ['3.9 MiB', '4,090,128'],
+      ]);
       await page.screenshot({ path: `${outputDir}${shot('browser-ui-anonymous')}.png`, fullPage: true });
 
-      expect(fromPage().map(authOf).filter((a) => a !== '-' && a !== 'Bearer')).toEqual([]);
+      expect(
+        fromPage()
+          .map(authOf)
+          .filter((a) => a !== '-' && a !== 'Bearer'),
+      ).toEqual([]);
     });
   });
 }

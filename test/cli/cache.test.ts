@@ -34,7 +34,10 @@ beforeEach(async () => {
 });
 
 /** One call, and what reached the registry for it. */
-async function call(args: string[], runEnv = env): Promise<RunResult & { counts: ReturnType<Fixture['registry']['counts']> }> {
+async function call(
+  args: string[],
+  runEnv = env,
+): Promise<RunResult & { counts: ReturnType<Fixture['registry']['counts']> }> {
   fx.registry.clearLog();
   const result = await run(args, { env: runEnv, cache: true });
   return { ...result, counts: fx.registry.counts() };
@@ -46,7 +49,9 @@ interface CacheFile {
 }
 const readCache = async () => JSON.parse(await readFile(file, 'utf8')) as CacheFile;
 
-describe('the token cache file', () => {
+// Several tests run the command ten times or more, a Node process each: more than vitest's 20 s default on a machine
+// busy with other work.
+describe('the token cache file', { timeout: 120_000 }, () => {
   it('ten calls in a row cost 3 + 9 × 1 requests', async () => {
     const perCall: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -67,7 +72,9 @@ describe('the token cache file', () => {
     expect(version).toBe(1);
     const keys = Object.keys(entries);
     expect(keys.sort()).toEqual([
-      expect.stringMatching(new RegExp(`^${fx.registry.realm}\\nreference-registry\\n[0-9a-f]{32}\\nrepository:team/app:pull$`)),
+      expect.stringMatching(
+        new RegExp(`^${fx.registry.realm}\\nreference-registry\\n[0-9a-f]{32}\\nrepository:team/app:pull$`),
+      ),
       `registry\n${fx.registry.url}`,
     ]);
     const [password, basic, ...tokens] = fx.secrets();
@@ -76,7 +83,11 @@ describe('the token cache file', () => {
     // The password appears nowhere; the token is a value (it is what the file is for).
     expect(text).not.toContain(password);
     expect(text).not.toContain(basic);
-    expect(Object.values(entries).map((e) => e.value.token).filter(Boolean)).toEqual(tokens);
+    expect(
+      Object.values(entries)
+        .map((e) => e.value.token)
+        .filter(Boolean),
+    ).toEqual(tokens);
   });
 
   it('keeps each token until it expires, and drops expired entries when it writes', async () => {
@@ -91,7 +102,12 @@ describe('the token cache file', () => {
     expect(token.expires).toBeGreaterThanOrEqual(expiresAt);
     expect(token.expires).toBeLessThanOrEqual(expiresAt + took + 1);
     const record = written.entries[`registry\n${fx.registry.url}`]!;
-    expect(record.value).toEqual({ scheme: 'bearer', realm: fx.registry.realm, service: 'reference-registry', actions: {} });
+    expect(record.value).toEqual({
+      scheme: 'bearer',
+      realm: fx.registry.realm,
+      service: 'reference-registry',
+      actions: {},
+    });
     // An expired entry of another registry, and the token made expired: gone after the next write.
     written.entries['registry\nhttps://gone.example'] = { value: { scheme: 'basic' }, expires: Date.now() - 1 };
     token.expires = Date.now() - 1;
@@ -127,7 +143,13 @@ describe('the token cache file', () => {
   });
 
   it('a corrupt or foreign file is an empty cache, and is replaced', async () => {
-    for (const junk of ['{"version":1,"entr', '[]', 'null', '{"version":2,"entries":{}}', '{"version":1,"entries":{"k":null,"j":{"expires":"x"}}}']) {
+    for (const junk of [
+      '{"version":1,"entr',
+      '[]',
+      'null',
+      '{"version":2,"entries":{}}',
+      '{"version":1,"entries":{"k":null,"j":{"expires":"x"}}}',
+    ]) {
       await mkdir(join(cacheHome, 'oci-auth-fetch'), { recursive: true });
       await writeFile(file, junk);
       const result = await call([url]);

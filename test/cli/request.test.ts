@@ -57,7 +57,9 @@ describe('oci-auth-fetch URL: pull', () => {
   });
 
   it('takes a loopback URL without a scheme as http, and -H Accept replaces the default', async () => {
-    const result = await run(['-H', `Accept: ${OCI_MANIFEST}`, `${fx.registry.host}/v2/team/app/manifests/v1`], { env: fx.env });
+    const result = await run(['-H', `Accept: ${OCI_MANIFEST}`, `${fx.registry.host}/v2/team/app/manifests/v1`], {
+      env: fx.env,
+    });
     expect(result).toMatchObject({ code: 0, stdout: MANIFEST, stderr: '' });
     expect(lastRegistryRequest().headers.accept).toBe(OCI_MANIFEST);
   });
@@ -107,7 +109,9 @@ describe('oci-auth-fetch URL: push', () => {
     const location = /^location: (.+)$/m.exec(started.stdout)![1]!.trim();
     expect(location).toMatch(/^\/v2\/team\/app\/blobs\/uploads\/[\w-]+$/);
 
-    const done = await run(['-i', '-X', 'PUT', '-d', `@${file}`, `${base}${location}?digest=${digest}`], { env: fx.env });
+    const done = await run(['-i', '-X', 'PUT', '-d', `@${file}`, `${base}${location}?digest=${digest}`], {
+      env: fx.env,
+    });
     expect(done.code).toBe(0);
     expect(done.stderr).toBe('');
     expect(done.stdout.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
@@ -145,7 +149,9 @@ describe('oci-auth-fetch URL: credentials', () => {
   });
 
   it('-u USER:PASS works and overrides the docker login', async () => {
-    const result = await run(['-u', `${USER}:${PASSWORD}`, `${base}/v2/team/app/manifests/v1`], { env: fx.anonymousEnv });
+    const result = await run(['-u', `${USER}:${PASSWORD}`, `${base}/v2/team/app/manifests/v1`], {
+      env: fx.anonymousEnv,
+    });
     expect(result).toMatchObject({ code: 0, stdout: MANIFEST, stderr: '' });
   });
 
@@ -176,7 +182,10 @@ describe('oci-auth-fetch URL: credentials', () => {
   it('a credential helper that is not installed exits 3 with the helper error', async () => {
     const docker = join(fx.root, 'docker-helper');
     await mkdir(docker, { recursive: true });
-    await writeFile(join(docker, 'config.json'), JSON.stringify({ credHelpers: { [fx.registry.host]: 'absent-helper' } }));
+    await writeFile(
+      join(docker, 'config.json'),
+      JSON.stringify({ credHelpers: { [fx.registry.host]: 'absent-helper' } }),
+    );
     const result = await run([`${base}/v2/team/app/manifests/v1`], { env: { ...fx.env, DOCKER_CONFIG: docker } });
     expect(result).toMatchObject({
       code: 3,
@@ -226,7 +235,11 @@ describe('oci-auth-fetch URL: HTTP errors', () => {
     const { port } = silent.address() as AddressInfo;
     try {
       const result = await run(['-m', '0.3', `http://127.0.0.1:${port}/v2/`], { env: fx.env });
-      expect(result).toMatchObject({ code: 4, stdout: '', stderr: 'oci-auth-fetch: no complete answer within 0.3 s (--max-time)\n' });
+      expect(result).toMatchObject({
+        code: 4,
+        stdout: '',
+        stderr: 'oci-auth-fetch: no complete answer within 0.3 s (--max-time)\n',
+      });
     } finally {
       silent.closeAllConnections();
       silent.close();

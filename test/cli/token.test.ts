@@ -45,7 +45,15 @@ describe('oci-auth-fetch token', () => {
 
   it('asks for every --scope, with a tag ignored and --push', async () => {
     const result = await run(
-      ['token', '--push', '--scope', 'repository:public/hello:pull', '--scope', 'registry:catalog:*', `http://${fx.registry.host}/team/app:latest`],
+      [
+        'token',
+        '--push',
+        '--scope',
+        'repository:public/hello:pull',
+        '--scope',
+        'registry:catalog:*',
+        `http://${fx.registry.host}/team/app:latest`,
+      ],
       { env: fx.env },
     );
     expect(result.code).toBe(0);
@@ -118,7 +126,9 @@ describe('oci-auth-fetch token', () => {
   it('exits 4 for a Basic registry, which issues no tokens', async () => {
     const basic = await startReferenceRegistry({ auth: 'basic', users: { [USER]: PASSWORD } });
     try {
-      const result = await run(['token', '-u', `${USER}:${PASSWORD}`, `${basic.host}/team/app`], { env: fx.anonymousEnv });
+      const result = await run(['token', '-u', `${USER}:${PASSWORD}`, `${basic.host}/team/app`], {
+        env: fx.anonymousEnv,
+      });
       expect(result).toMatchObject({
         code: 4,
         stdout: '',
@@ -131,18 +141,26 @@ describe('oci-auth-fetch token', () => {
 
   it('takes REGISTRY/REPOSITORY with a tag, a digest or both, and ignores them', async () => {
     const digest = `sha256:${'a'.repeat(64)}`;
-    for (const target of [`${fx.registry.host}/team/app:v1`, `${fx.registry.host}/team/app@${digest}`, `${fx.registry.host}/team/app:v1@${digest}`]) {
+    for (const target of [
+      `${fx.registry.host}/team/app:v1`,
+      `${fx.registry.host}/team/app@${digest}`,
+      `${fx.registry.host}/team/app:v1@${digest}`,
+    ]) {
       const result = await run(['token', target], { env: fx.env });
       expect(result.code).toBe(0);
-      expect(decodeJwtPayload(result.stdout.trimEnd()).access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+      expect(decodeJwtPayload(result.stdout.trimEnd()).access).toEqual([
+        { type: 'repository', name: 'team/app', actions: ['pull'] },
+      ]);
     }
   });
 
-  it('uses the logins in the order --help gives: podman\'s files first, and $DOCKER_CONFIG/config.json alone when DOCKER_CONFIG is set', async () => {
+  it("uses the logins in the order --help gives: podman's files first, and $DOCKER_CONFIG/config.json alone when DOCKER_CONFIG is set", async () => {
     const good = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
     const bad = Buffer.from(`${USER}:wrong-password-456`).toString('base64');
     const home = join(fx.root, 'order-home');
-    const containers = await writeJson(join(fx.root, 'order-xdg', 'containers', 'auth.json'), { auths: { [fx.registry.host]: { auth: good } } });
+    const containers = await writeJson(join(fx.root, 'order-xdg', 'containers', 'auth.json'), {
+      auths: { [fx.registry.host]: { auth: good } },
+    });
     await writeJson(join(home, '.docker', 'config.json'), { auths: { [fx.registry.host]: { auth: bad } } });
     const env = { HOME: home, PATH: fx.env.PATH, XDG_CONFIG_HOME: join(fx.root, 'order-xdg') };
     // podman's auth.json before docker's config.json
@@ -151,7 +169,9 @@ describe('oci-auth-fetch token', () => {
     expect(decodeJwtPayload(first.stdout.trimEnd()).sub).toBe(USER);
     // with DOCKER_CONFIG set, podman reads only $DOCKER_CONFIG/config.json: the containers file is not used
     await writeJson(containers, { auths: { [fx.registry.host]: { auth: bad } } });
-    const second = await run(['token', `${fx.registry.host}/team/app`], { env: { ...env, DOCKER_CONFIG: fx.env.DOCKER_CONFIG } });
+    const second = await run(['token', `${fx.registry.host}/team/app`], {
+      env: { ...env, DOCKER_CONFIG: fx.env.DOCKER_CONFIG },
+    });
     expect(second.code).toBe(0);
     expect(decodeJwtPayload(second.stdout.trimEnd()).sub).toBe(USER);
     // without it, the wrong containers login is used first and refused
@@ -171,7 +191,8 @@ describe('oci-auth-fetch token', () => {
     });
     expect(await run(['token', '--scope', 'pull', fx.registry.host], { env: fx.env })).toMatchObject({
       code: 2,
-      stderr: 'oci-auth-fetch: bad --scope "pull": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type; see oci-auth-fetch token --help\n',
+      stderr:
+        'oci-auth-fetch: bad --scope "pull": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type; see oci-auth-fetch token --help\n',
     });
   });
 });

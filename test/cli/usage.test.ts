@@ -7,7 +7,9 @@ import { run } from './harness.ts';
 const TARGET = 'REGISTRY[/REPOSITORY[:TAG][@DIGEST]]';
 const cliDoc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' };
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('--help', () => {
   it('documents the options, credentials, scheme rules and exit codes', async () => {
@@ -15,15 +17,36 @@ describe('--help', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const help = result.stdout;
-    expect(help.startsWith(`Usage: oci-auth-fetch [options] URL\n       oci-auth-fetch token [options] ${TARGET}\n`)).toBe(true);
+    expect(
+      help.startsWith(`Usage: oci-auth-fetch [options] URL\n       oci-auth-fetch token [options] ${TARGET}\n`),
+    ).toBe(true);
     expect(help).toContain('newline is removed); cannot be combined with -d -');
     expect(help).toContain('  0  success: the response status was below 400 (any status with --no-fail)');
-    for (const option of ['-X, --request', '-H, --header', '-d, --data', '-o, --output', '-i, --include', '--scope', '--no-fail',
-      '-m, --max-time', '-v, --verbose', '-u, --user', '--password-stdin', '--plain-http', 'OCI_AUTH_PASSWORD', 'NODE_EXTRA_CA_CERTS']) {
+    for (const option of [
+      '-X, --request',
+      '-H, --header',
+      '-d, --data',
+      '-o, --output',
+      '-i, --include',
+      '--scope',
+      '--no-fail',
+      '-m, --max-time',
+      '-v, --verbose',
+      '-u, --user',
+      '--password-stdin',
+      '--plain-http',
+      'OCI_AUTH_PASSWORD',
+      'NODE_EXTRA_CA_CERTS',
+    ]) {
       expect(help).toContain(option);
     }
     expect(help).toContain('Exit codes:\n  0  success');
-    for (const code of ['  1  the registry answered an HTTP error', '  2  usage', '  3  authentication failed', '  4  anything else']) {
+    for (const code of [
+      '  1  the registry answered an HTTP error',
+      '  2  usage',
+      '  3  authentication failed',
+      '  4  anything else',
+    ]) {
       expect(help).toContain(code);
     }
     expect((await run(['-h'], { env })).stdout).toBe(help);
@@ -58,9 +81,19 @@ describe('--help', () => {
   });
 
   it('gives the credential order of chainCredentials(podmanCredentials(), dockerCredentials()) alike in --help, token --help and docs/cli.md', async () => {
-    const order = ['$REGISTRY_AUTH_FILE', '$DOCKER_CONFIG/config.json', '$XDG_RUNTIME_DIR/containers/auth.json',
-      '~/.config/containers/auth.json', '~/.docker/config.json', 'as docker reads them', 'credHelpers', 'credsStore', 'auths'];
-    const section = (text: string, from: string, to: string): string => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+    const order = [
+      '$REGISTRY_AUTH_FILE',
+      '$DOCKER_CONFIG/config.json',
+      '$XDG_RUNTIME_DIR/containers/auth.json',
+      '~/.config/containers/auth.json',
+      '~/.docker/config.json',
+      'as docker reads them',
+      'credHelpers',
+      'credsStore',
+      'auths',
+    ];
+    const section = (text: string, from: string, to: string): string =>
+      text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
     const texts = [
       section((await run(['--help'], { env })).stdout, 'Credentials:', '-u, --user'),
       section((await run(['token', '--help'], { env })).stdout, 'Credentials:', '-u, --user'),
@@ -81,36 +114,89 @@ describe('--help', () => {
 describe('usage errors exit 2 with one line on stderr', () => {
   const cases: Array<[string, string[], string]> = [
     ['no URL', [], 'no URL given'],
-    ['two URLs', ['http://127.0.0.1:1/v2/', 'http://127.0.0.1:2/v2/'], 'one URL expected, got 2: http://127.0.0.1:1/v2/ http://127.0.0.1:2/v2/'],
+    [
+      'two URLs',
+      ['http://127.0.0.1:1/v2/', 'http://127.0.0.1:2/v2/'],
+      'one URL expected, got 2: http://127.0.0.1:1/v2/ http://127.0.0.1:2/v2/',
+    ],
     ['unknown option', ['--bogus', 'x'], 'unknown option "--bogus" (an argument that starts with - goes after --)'],
-    ['unknown short option', ['-I', 'http://127.0.0.1:1/v2/'], 'unknown option "-I" (an argument that starts with - goes after --)'],
-    ['unknown option in a group', ['-iI', 'http://127.0.0.1:1/v2/'], 'unknown option "-I" (an argument that starts with - goes after --)'],
+    [
+      'unknown short option',
+      ['-I', 'http://127.0.0.1:1/v2/'],
+      'unknown option "-I" (an argument that starts with - goes after --)',
+    ],
+    [
+      'unknown option in a group',
+      ['-iI', 'http://127.0.0.1:1/v2/'],
+      'unknown option "-I" (an argument that starts with - goes after --)',
+    ],
     ['option without value', ['http://127.0.0.1:1/v2/', '-X'], `Option '-X, --request <value>' argument missing`],
-    ['bad header', ['-H', 'no colon', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
-    ['bad header, secret not echoed', ['-H', 'Authorization Bearer s3cr3t-token', 'http://127.0.0.1:1/v2/'], `bad header: expected 'Name: value' (value not shown)`],
+    [
+      'bad header',
+      ['-H', 'no colon', 'http://127.0.0.1:1/v2/'],
+      `bad header: expected 'Name: value' (value not shown)`,
+    ],
+    [
+      'bad header, secret not echoed',
+      ['-H', 'Authorization Bearer s3cr3t-token', 'http://127.0.0.1:1/v2/'],
+      `bad header: expected 'Name: value' (value not shown)`,
+    ],
     ['bad method', ['-X', 'GE T', 'http://127.0.0.1:1/v2/'], 'bad method "GE T"'],
-    ['bad scope', ['--scope', 'repository:x', 'http://127.0.0.1:1/v2/'], 'bad --scope "repository:x": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type'],
-    ['-d with GET', ['-X', 'GET', '-d', 'x', 'http://127.0.0.1:1/v2/'], '-d cannot be used with GET: give -X PUT, POST or PATCH'],
-    ['missing -d file', ['-d', '@/nonexistent/file', 'http://127.0.0.1:1/v2/x/blobs/uploads/'], 'cannot read /nonexistent/file: ENOENT'],
+    [
+      'bad scope',
+      ['--scope', 'repository:x', 'http://127.0.0.1:1/v2/'],
+      'bad --scope "repository:x": Not a scope: expected type[(class)]:name:actions, with no whitespace, and no ":()," in the type',
+    ],
+    [
+      '-d with GET',
+      ['-X', 'GET', '-d', 'x', 'http://127.0.0.1:1/v2/'],
+      '-d cannot be used with GET: give -X PUT, POST or PATCH',
+    ],
+    [
+      'missing -d file',
+      ['-d', '@/nonexistent/file', 'http://127.0.0.1:1/v2/x/blobs/uploads/'],
+      'cannot read /nonexistent/file: ENOENT',
+    ],
     ['ftp URL', ['ftp://127.0.0.1/v2/'], 'unsupported scheme ftp: use https:// or http://'],
-    ['credentials in the URL', ['http://alice:pw@127.0.0.1:1/v2/'], 'credentials in the URL are not supported: use -u USER with --password-stdin'],
-    ['-u without a password', ['-u', 'alice', 'http://127.0.0.1:1/v2/'], 'no password for user "alice": pipe it to --password-stdin or set OCI_AUTH_PASSWORD (there is no prompt)'],
+    [
+      'credentials in the URL',
+      ['http://alice:pw@127.0.0.1:1/v2/'],
+      'credentials in the URL are not supported: use -u USER with --password-stdin',
+    ],
+    [
+      '-u without a password',
+      ['-u', 'alice', 'http://127.0.0.1:1/v2/'],
+      'no password for user "alice": pipe it to --password-stdin or set OCI_AUTH_PASSWORD (there is no prompt)',
+    ],
     ['--password-stdin without -u', ['--password-stdin', 'http://127.0.0.1:1/v2/'], '--password-stdin needs -u USER'],
-    ['stdin twice', ['-u', 'alice', '--password-stdin', '-X', 'PUT', '-d', '-', 'http://127.0.0.1:1/v2/'], '-d - and --password-stdin both read stdin: use one, or $OCI_AUTH_PASSWORD for the password'],
-    ['bad --max-time', ['-m', '0', 'http://127.0.0.1:1/v2/'], 'bad --max-time "0": expected seconds, such as 30 or 0.5'],
+    [
+      'stdin twice',
+      ['-u', 'alice', '--password-stdin', '-X', 'PUT', '-d', '-', 'http://127.0.0.1:1/v2/'],
+      '-d - and --password-stdin both read stdin: use one, or $OCI_AUTH_PASSWORD for the password',
+    ],
+    [
+      'bad --max-time',
+      ['-m', '0', 'http://127.0.0.1:1/v2/'],
+      'bad --max-time "0": expected seconds, such as 30 or 0.5',
+    ],
     ['empty password', ['-u', 'alice:', 'http://127.0.0.1:1/v2/'], 'the password for user "alice" is empty'],
   ];
 
   it.each(cases)('%s', async (_name, args, message) => {
     const result = await run(args, { env });
-    expect(result).toMatchObject({ code: 2, stdout: '', stderr: `oci-auth-fetch: ${message}; see oci-auth-fetch --help\n` });
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `oci-auth-fetch: ${message}; see oci-auth-fetch --help\n`,
+    });
   });
 
   it('an option of requests given to token is unknown there, with balanced quotes', async () => {
     expect(await run(['token', '-X', 'GET', 'registry.example/team/app'], { env })).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'oci-auth-fetch: unknown option "-X" (an argument that starts with - goes after --); see oci-auth-fetch token --help\n',
+      stderr:
+        'oci-auth-fetch: unknown option "-X" (an argument that starts with - goes after --); see oci-auth-fetch token --help\n',
     });
   });
 });

@@ -64,7 +64,9 @@ describe('-v', () => {
     const lines = result.stderr.split('\n');
     expect(lines).toContain('> authorization: Basic [redacted]');
     expect(lines).toContain('> authorization: Bearer [redacted]');
-    expect(lines).toContain(`< www-authenticate: Bearer realm="${base}/token",service="reference-registry",scope="repository:team/app:pull"`);
+    expect(lines).toContain(
+      `< www-authenticate: Bearer realm="${base}/token",service="reference-registry",scope="repository:team/app:pull"`,
+    );
     expect(lines).toContain(`< location: ${storage}/blobs/${DIGEST}?sig=[redacted]`);
     expect(lines.filter((line) => line.includes('authorization:'))).toEqual([
       '> authorization: Basic [redacted]',
@@ -82,10 +84,13 @@ describe('-v', () => {
     const blob = Buffer.from('pushed with -v');
     const digest = sha256Digest(blob);
     // --password-stdin and -d - cannot share stdin: the password comes from the environment here.
-    const result = await run(['-v', '-u', USER, '-X', 'POST', '-d', '-', `${base}/v2/team/app/blobs/uploads/?digest=${digest}`], {
-      env: { ...fx.anonymousEnv, OCI_AUTH_PASSWORD: PASSWORD },
-      stdin: blob,
-    });
+    const result = await run(
+      ['-v', '-u', USER, '-X', 'POST', '-d', '-', `${base}/v2/team/app/blobs/uploads/?digest=${digest}`],
+      {
+        env: { ...fx.anonymousEnv, OCI_AUTH_PASSWORD: PASSWORD },
+        stdin: blob,
+      },
+    );
     expect(result.code).toBe(0);
     expect(flow(result.stderr)).toEqual([
       `> POST ${base}/v2/team/app/blobs/uploads/?digest=${digest}`,
@@ -121,7 +126,9 @@ describe('-v', () => {
   });
 
   it('a failed login under -v shows the error event, not the password', async () => {
-    const result = await run(['-v', '-u', `${USER}:wrong-password-123`, `${base}/v2/team/app/blobs/${DIGEST}`], { env: fx.env });
+    const result = await run(['-v', '-u', `${USER}:wrong-password-123`, `${base}/v2/team/app/blobs/${DIGEST}`], {
+      env: fx.env,
+    });
     expect(result.code).toBe(3);
     expect(flow(result.stderr).at(-1)).toBe(
       `* error registry=${host} error="TokenRequestError TOKEN_DENIED: The token endpoint ${base}/token refused the credentials of user \\"alice\\" ` +

@@ -13,7 +13,18 @@ const T68 = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+
 /** Characters that steer the scanner, and a few it must merely carry. */
 const significant = fc.constantFrom(
   ...'Bearer Basic realm scope = , " \\ \t \r \n \r\n \r\n\t / : a Z 0 - . _ ~ + ! # ( ) ; < > ? @ [ ] { }'.split(' '),
-  ' ', '\u0000', '\u0001', '\u007f', '\u0080', '\u00e4', '\uffff', '\ud800', '\udc00', '😀', 'https://a/b', 'error="x"',
+  ' ',
+  '\u0000',
+  '\u0001',
+  '\u007f',
+  '\u0080',
+  '\u00e4',
+  '\uffff',
+  '\ud800',
+  '\udc00',
+  '😀',
+  'https://a/b',
+  'error="x"',
 );
 const headerText = fc.oneof(
   fc.string({ unit: significant, maxLength: 60 }),
@@ -33,7 +44,10 @@ function expectTyped(input: unknown): void {
   if (out) {
     // Plain checks (not one expect per element: 150 000 challenges would time the assertions, not the parser).
     const bad = out.find(
-      (c) => typeof c.scheme !== 'string' || c.scheme !== c.scheme.toLowerCase() || Object.values(c.params).some((v) => typeof v !== 'string'),
+      (c) =>
+        typeof c.scheme !== 'string' ||
+        c.scheme !== c.scheme.toLowerCase() ||
+        Object.values(c.params).some((v) => typeof v !== 'string'),
     );
     expect(bad).toBeUndefined();
     return;
@@ -47,12 +61,37 @@ function expectTyped(input: unknown): void {
 
 describe('parseChallenges never throws anything but ChallengeParseError', () => {
   it('on arbitrary text (20 000 runs)', () => {
-    fc.assert(fc.property(headerText, (s) => void expectTyped(s)), { numRuns: 20_000 });
+    fc.assert(
+      fc.property(headerText, (s) => void expectTyped(s)),
+      { numRuns: 20_000 },
+    );
   });
 
   it('on near-valid headers built from grammar pieces', () => {
-    const piece = fc.constantFrom('Bearer', 'Basic', 'realm', 'scope', 'x', '=', '==', ',', ' ', '  ', '"v"', '"a\\"b"', '"', '\\', 'abc==', 'https://h/t', '\r\n ', '\t');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (parts) => void expectTyped(parts.join(''))), { numRuns: 20_000 });
+    const piece = fc.constantFrom(
+      'Bearer',
+      'Basic',
+      'realm',
+      'scope',
+      'x',
+      '=',
+      '==',
+      ',',
+      ' ',
+      '  ',
+      '"v"',
+      '"a\\"b"',
+      '"',
+      '\\',
+      'abc==',
+      'https://h/t',
+      '\r\n ',
+      '\t',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (parts) => void expectTyped(parts.join(''))),
+      { numRuns: 20_000 },
+    );
   });
 
   it('on values that are not strings', () => {
@@ -86,7 +125,8 @@ const token68 = fc
 
 function withParams(entries: Array<[string, string]>): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const [k, v] of entries) Object.defineProperty(params, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(params, k, { value: v, enumerable: true, writable: true, configurable: true });
   return params;
 }
 
@@ -119,12 +159,17 @@ describe('formatChallenge round-trips', () => {
   it('for any object, formatChallenge either throws TypeError or writes something that reads back', () => {
     const loose = fc.record({
       scheme: fc.oneof(token, fc.string({ maxLength: 6 })),
-      params: fc.dictionary(fc.oneof(token, fc.string({ maxLength: 4 })), fc.string({ unit: 'binary', maxLength: 8 }), { maxKeys: 3 }),
+      params: fc.dictionary(fc.oneof(token, fc.string({ maxLength: 4 })), fc.string({ unit: 'binary', maxLength: 8 }), {
+        maxKeys: 3,
+      }),
       token68: fc.option(fc.oneof(token68, fc.string({ maxLength: 6 })), { nil: undefined }),
     });
     fc.assert(
       fc.property(loose, (raw) => {
-        const c: Challenge = raw.token68 === undefined ? { scheme: raw.scheme, params: raw.params } : { scheme: raw.scheme, params: raw.params, token68: raw.token68 };
+        const c: Challenge =
+          raw.token68 === undefined
+            ? { scheme: raw.scheme, params: raw.params }
+            : { scheme: raw.scheme, params: raw.params, token68: raw.token68 };
         let text: string;
         try {
           text = formatChallenge(c);

@@ -17,11 +17,19 @@ it('8 workers, every token rejected after 40 uses: 0 failures, one token fetch p
   registry = await startReferenceRegistry({ users: { alice: PASSWORD } });
   const reg = registry;
   await reg.setRepository('team/app', { acl: { alice: ['*'] } });
-  const seeded = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(`${reg.url}/v2/team/app/manifests/v1`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-    body: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }),
-  });
+  const seeded = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(
+    `${reg.url}/v2/team/app/manifests/v1`,
+    {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: {},
+        layers: [],
+      }),
+    },
+  );
   expect(seeded.status).toBe(201);
   reg.rejectTokensEarly(1, 40);
   reg.clearLog();
@@ -37,7 +45,8 @@ it('8 workers, every token rejected after 40 uses: 0 failures, one token fetch p
       const token = bearerOf(init);
       if (token) sentAt.set(token, [...(sentAt.get(token) ?? []), ++tick]);
       const response = await fetch(input, init);
-      if (token && response.headers.get('www-authenticate')?.includes('invalid_token') && !rejectedAt.has(token)) rejectedAt.set(token, ++tick);
+      if (token && response.headers.get('www-authenticate')?.includes('invalid_token') && !rejectedAt.has(token))
+        rejectedAt.set(token, ++tick);
       return response;
     },
   });

@@ -64,17 +64,62 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: '500', fault: { status: 500, body: 'internal error' }, code: 'TOKEN_REQUEST_FAILED', status: 500, attempts: 3 },
+  {
+    name: '500',
+    fault: { status: 500, body: 'internal error' },
+    code: 'TOKEN_REQUEST_FAILED',
+    status: 500,
+    attempts: 3,
+  },
   { name: '502 with an HTML body', fault: html502, code: 'TOKEN_REQUEST_FAILED', status: 502, attempts: 3 },
   { name: '503', fault: { status: 503 }, code: 'TOKEN_REQUEST_FAILED', status: 503, attempts: 3 },
-  { name: '429 with Retry-After: 0', fault: { status: 429, headers: { 'Retry-After': '0' } }, code: 'TOKEN_REQUEST_FAILED', status: 429, attempts: 3 },
-  { name: '429 with a Retry-After of an hour (reported, not waited for)', fault: { status: 429, headers: { 'Retry-After': '3600' } }, code: 'TOKEN_REQUEST_FAILED', status: 429, attempts: 1 },
+  {
+    name: '429 with Retry-After: 0',
+    fault: { status: 429, headers: { 'Retry-After': '0' } },
+    code: 'TOKEN_REQUEST_FAILED',
+    status: 429,
+    attempts: 3,
+  },
+  {
+    name: '429 with a Retry-After of an hour (reported, not waited for)',
+    fault: { status: 429, headers: { 'Retry-After': '3600' } },
+    code: 'TOKEN_REQUEST_FAILED',
+    status: 429,
+    attempts: 1,
+  },
   { name: 'a reset connection', fault: 'reset', code: 'TOKEN_REQUEST_FAILED', attempts: 3 },
-  { name: 'a 10 MB body (declared)', fault: { status: 200, body: 'x'.repeat(10 * 1024 * 1024), contentType: 'application/json' }, code: 'TOKEN_RESPONSE_INVALID', attempts: 1 },
-  { name: 'invalid JSON', fault: { status: 200, body: '{"token": "abc", ', contentType: 'application/json' }, code: 'TOKEN_RESPONSE_INVALID', attempts: 1 },
-  { name: 'JSON without a token', fault: { status: 200, body: '{"expires_in": 300}', contentType: 'application/json' }, code: 'TOKEN_RESPONSE_INVALID', attempts: 1 },
-  { name: '400', fault: { status: 400, body: '{"errors":[{"code":"UNSUPPORTED"}]}', contentType: 'application/json' }, code: 'TOKEN_REQUEST_FAILED', status: 400, attempts: 1 },
-  { name: '401', fault: { status: 401, body: '{"errors":[{"code":"UNAUTHORIZED"}]}', contentType: 'application/json' }, code: 'TOKEN_DENIED', status: 401, attempts: 1 },
+  {
+    name: 'a 10 MB body (declared)',
+    fault: { status: 200, body: 'x'.repeat(10 * 1024 * 1024), contentType: 'application/json' },
+    code: 'TOKEN_RESPONSE_INVALID',
+    attempts: 1,
+  },
+  {
+    name: 'invalid JSON',
+    fault: { status: 200, body: '{"token": "abc", ', contentType: 'application/json' },
+    code: 'TOKEN_RESPONSE_INVALID',
+    attempts: 1,
+  },
+  {
+    name: 'JSON without a token',
+    fault: { status: 200, body: '{"expires_in": 300}', contentType: 'application/json' },
+    code: 'TOKEN_RESPONSE_INVALID',
+    attempts: 1,
+  },
+  {
+    name: '400',
+    fault: { status: 400, body: '{"errors":[{"code":"UNSUPPORTED"}]}', contentType: 'application/json' },
+    code: 'TOKEN_REQUEST_FAILED',
+    status: 400,
+    attempts: 1,
+  },
+  {
+    name: '401',
+    fault: { status: 401, body: '{"errors":[{"code":"UNAUTHORIZED"}]}', contentType: 'application/json' },
+    code: 'TOKEN_DENIED',
+    status: 401,
+    attempts: 1,
+  },
 ];
 
 describe('token endpoint faults (reference failTokenEndpoint)', () => {
@@ -87,7 +132,8 @@ describe('token endpoint faults (reference failTokenEndpoint)', () => {
       // Every case: the status the realm answered, or none when the connection was reset before an answer.
       expect((error as TokenRequestError).status).toBe(c.status);
       // Reset before any answer (no status): the message says the realm could not be reached.
-      if (c.fault === 'reset') expect(error.message).toContain(`The token endpoint ${s.reg.realm} could not be reached (`);
+      if (c.fault === 'reset')
+        expect(error.message).toContain(`The token endpoint ${s.reg.realm} could not be reached (`);
       if (c.code === 'TOKEN_RESPONSE_INVALID') expect(error).toBeInstanceOf(TokenResponseError);
       expect(error.message).not.toContain('<html');
       await until(() => tokenEntries(s.reg).length === c.attempts);
@@ -113,7 +159,10 @@ describe('token endpoint faults (reference failTokenEndpoint)', () => {
       s.reg.failTokenEndpoint(c.fault, 1);
       await ok(authFetch()(s.manifestUrl()));
       await until(() => tokenEntries(s.reg).length === 2);
-      expect(tokenEntries(s.reg).map((e) => e.status)).toEqual([c.fault === 'reset' ? 0 : (c.fault as { status: number }).status, 200]);
+      expect(tokenEntries(s.reg).map((e) => e.status)).toEqual([
+        c.fault === 'reset' ? 0 : (c.fault as { status: number }).status,
+        200,
+      ]);
       expect(s.reg.counts()).toMatchObject({ registry: 2, token: 2, unauthorized: 1 });
     });
   }
@@ -181,7 +230,10 @@ describe('concurrent waiters', () => {
     await ok(af(s.manifestUrl()));
     s.reg.clearLog();
     s.reg.failTokenEndpoint('reset');
-    const errors = await within(10_000, Promise.all(Array.from({ length: 20 }, () => seen.catch(af(s.manifestUrl('team/other'))))));
+    const errors = await within(
+      10_000,
+      Promise.all(Array.from({ length: 20 }, () => seen.catch(af(s.manifestUrl('team/other'))))),
+    );
     expect(new Set(errors).size).toBe(1);
     expect((errors[0] as OciAuthError).code).toBe('TOKEN_REQUEST_FAILED');
     await until(() => tokenEntries(s.reg).length === 3);
@@ -258,7 +310,10 @@ describe('faults the reference cannot produce (through a proxy)', () => {
     expect(proxy.counts()).toEqual({ registry: 10, token: 5 });
 
     proxy.log.length = 0;
-    const statuses = await within(10_000, Promise.all(Array.from({ length: 20 }, () => af(url()).then((r) => r.status))));
+    const statuses = await within(
+      10_000,
+      Promise.all(Array.from({ length: 20 }, () => af(url()).then((r) => r.status))),
+    );
     expect(statuses).toEqual(Array(20).fill(401));
     expect(proxy.counts().registry).toBe(40);
     // All 20 are sent with the token the last call left cached and rejected together: the refetch is shared
@@ -327,7 +382,10 @@ describe('a token server that grants nothing', () => {
   it('a user outside the ACL: same outcome, and a 401 never turns into an exception', async () => {
     s.reg.setUser('bob', `${PASSWORD}-bob`);
     s.reg.setRepository('team/app', { acl: { alice: ['*'] } });
-    const af = createAuthFetch({ credentials: { username: 'bob', password: `${PASSWORD}-bob` }, onEvent: seen.onEvent });
+    const af = createAuthFetch({
+      credentials: { username: 'bob', password: `${PASSWORD}-bob` },
+      onEvent: seen.onEvent,
+    });
     const res = await within(10_000, af(s.manifestUrl()));
     expect(res.status).toBe(401);
     expect(s.reg.counts()).toMatchObject({ registry: 2, token: 1, unauthorized: 2 });

@@ -15,7 +15,10 @@ function memoryRegistry() {
       return Response.json({ token: `t${asked.length}`, expires_in: 300 });
     }
     if (!new Headers(init?.headers).get('authorization')) {
-      return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.invalid/token",service="s"' } });
+      return new Response(null, {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="https://auth.invalid/token",service="s"' },
+      });
     }
     return new Response('ok');
   };

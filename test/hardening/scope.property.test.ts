@@ -11,11 +11,12 @@ const name = fc.oneof(
 );
 const type = fc.constantFrom('repository', 'registry', 'repository(plugin)', 'x');
 const action = fc.constantFrom('pull', 'push', 'delete', '*', 'metadata-read', '');
-const scope = fc
-  .tuple(type, name, fc.array(action, { maxLength: 4 }))
-  .map(([t, n, a]) => `${t}:${n}:${a.join(',')}`);
+const scope = fc.tuple(type, name, fc.array(action, { maxLength: 4 })).map(([t, n, a]) => `${t}:${n}:${a.join(',')}`);
 /** Inputs as callers give them: scopes, junk, several per string, arrays, undefined. */
-const junk = fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('repository:a', ':::', 'a::pull', '(x):a:pull', 'x(:a:b'));
+const junk = fc.oneof(
+  fc.string({ maxLength: 10 }),
+  fc.constantFrom('repository:a', ':::', 'a::pull', '(x):a:pull', 'x(:a:b'),
+);
 const text = fc.oneof(
   { weight: 4, arbitrary: scope },
   { weight: 1, arbitrary: junk },
@@ -39,7 +40,10 @@ describe('mergeScopes is a canonical set union', () => {
   });
 
   it('is commutative', () => {
-    fc.assert(fc.property(input, input, (a, b) => void expect(mergeScopes(a, b)).toEqual(mergeScopes(b, a))), runs);
+    fc.assert(
+      fc.property(input, input, (a, b) => void expect(mergeScopes(a, b)).toEqual(mergeScopes(b, a))),
+      runs,
+    );
   });
 
   it('is associative', () => {
@@ -53,12 +57,16 @@ describe('mergeScopes is a canonical set union', () => {
 
   it('gives order-independent cache keys, and the union covers each part', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(scope, junk), { maxLength: 6 }), fc.array(fc.oneof(scope, junk), { maxLength: 6 }), (a, b) => {
-        expect(scopeKey([...a, ...b])).toBe(scopeKey([...b].reverse().concat([...a].reverse())));
-        const union = mergeScopes(a, b);
-        expect(scopesCover(union, a)).toBe(true);
-        expect(scopesCover(union, b)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.oneof(scope, junk), { maxLength: 6 }),
+        fc.array(fc.oneof(scope, junk), { maxLength: 6 }),
+        (a, b) => {
+          expect(scopeKey([...a, ...b])).toBe(scopeKey([...b].reverse().concat([...a].reverse())));
+          const union = mergeScopes(a, b);
+          expect(scopesCover(union, a)).toBe(true);
+          expect(scopesCover(union, b)).toBe(true);
+        },
+      ),
       runs,
     );
   });
@@ -66,7 +74,23 @@ describe('mergeScopes is a canonical set union', () => {
 
 // Path components: route words (which may also be names), ordinary names, and characters that must not be guessed.
 const component = fc.oneof(
-  fc.constantFrom('v2', 'manifests', 'blobs', 'uploads', 'tags', 'list', 'referrers', '_catalog', 'a', 'b-c', 'x.y', '%', '%2e%2e', 'é', '日本'),
+  fc.constantFrom(
+    'v2',
+    'manifests',
+    'blobs',
+    'uploads',
+    'tags',
+    'list',
+    'referrers',
+    '_catalog',
+    'a',
+    'b-c',
+    'x.y',
+    '%',
+    '%2e%2e',
+    'é',
+    '日本',
+  ),
   fc.constantFrom('', ' ', 'a b', 'a/b', '/', '\t', '\u0000', '\u007f', 'a\nb'),
   fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 6 }),
 );
@@ -96,20 +120,26 @@ const doubtful = (c: string) => c === '' || c.includes('/') || /[\u0000-\u0020\u
 describe('scopesForRequest names only the repository the URL names', () => {
   it('exactly the encoded name with the method’s actions, or nothing when a component is doubtful', () => {
     fc.assert(
-      fc.property(fc.array(component, { minLength: 1, maxLength: 5 }), route, method, fc.constantFrom('', '/proxy', '/v2/x'), (parts, tail, m, prefix) => {
-        fc.pre(!parts.some(isDot));
-        // The first `v2` that starts a route wins (documented): under `/v2/x/v2/…` the name is `x/v2/…`.
-        const named = prefix === '/v2/x' ? ['x', 'v2', ...parts] : parts;
-        // A doubtful name followed by a later `v2` segment must give nothing too (not the shorter name after it).
-        const url = `https://registry.test${prefix}/v2/${parts.map(encodeURIComponent).join('/')}/${tail}`;
-        const scopes = scopesForRequest(url, m);
-        const actions = methods[m];
-        if (named.some(doubtful) || actions === undefined) {
-          expect(scopes).toEqual([]);
-        } else {
-          expect(scopes).toEqual([`repository:${named.join('/')}:${actions}`]);
-        }
-      }),
+      fc.property(
+        fc.array(component, { minLength: 1, maxLength: 5 }),
+        route,
+        method,
+        fc.constantFrom('', '/proxy', '/v2/x'),
+        (parts, tail, m, prefix) => {
+          fc.pre(!parts.some(isDot));
+          // The first `v2` that starts a route wins (documented): under `/v2/x/v2/…` the name is `x/v2/…`.
+          const named = prefix === '/v2/x' ? ['x', 'v2', ...parts] : parts;
+          // A doubtful name followed by a later `v2` segment must give nothing too (not the shorter name after it).
+          const url = `https://registry.test${prefix}/v2/${parts.map(encodeURIComponent).join('/')}/${tail}`;
+          const scopes = scopesForRequest(url, m);
+          const actions = methods[m];
+          if (named.some(doubtful) || actions === undefined) {
+            expect(scopes).toEqual([]);
+          } else {
+            expect(scopes).toEqual([`repository:${named.join('/')}:${actions}`]);
+          }
+        },
+      ),
       { numRuns: 10_000 },
     );
   });
@@ -125,28 +155,32 @@ describe('scopesForRequest names only the repository the URL names', () => {
     // How many generated cases each half of the promise was checked on (neither may be left untested).
     const checked = { doubtful: 0, source: 0 };
     fc.assert(
-      fc.property(fc.array(word, { minLength: 1, maxLength: 3 }), fc.array(component, { minLength: 1, maxLength: 3 }), (target, source) => {
-        fc.pre(!target.some(isDot));
-        const from = source.join('/');
-        const url = new URL(`https://registry.test/v2/${target.join('/')}/blobs/uploads/`);
-        url.searchParams.set('mount', 'sha256:abc');
-        url.searchParams.set('from', from);
-        const scopes = scopesForRequest(url, 'POST');
-        const own = `repository:${target.join('/')}:pull,push`;
-        // `from` is one query value: its own `/`-separated parts make the name (a component holding `/` is just
-        // more parts). Doubtful when a part is empty or holds whitespace or a control character. Dot parts are
-        // not resolved in a query value: the name is asked for exactly as written.
-        if (from.split('/').some(doubtful)) {
-          checked.doubtful++;
-          expect(scopes).toEqual([own]);
-        } else if (from === target.join('/')) {
-          expect(scopes).toEqual([own]);
-        } else {
-          checked.source++;
-          expect(scopes).toEqual([own, `repository:${from}:pull`].sort());
-          expect(parseScope(scopes.find((s) => s !== own)!).name).toBe(from);
-        }
-      }),
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 3 }),
+        fc.array(component, { minLength: 1, maxLength: 3 }),
+        (target, source) => {
+          fc.pre(!target.some(isDot));
+          const from = source.join('/');
+          const url = new URL(`https://registry.test/v2/${target.join('/')}/blobs/uploads/`);
+          url.searchParams.set('mount', 'sha256:abc');
+          url.searchParams.set('from', from);
+          const scopes = scopesForRequest(url, 'POST');
+          const own = `repository:${target.join('/')}:pull,push`;
+          // `from` is one query value: its own `/`-separated parts make the name (a component holding `/` is just
+          // more parts). Doubtful when a part is empty or holds whitespace or a control character. Dot parts are
+          // not resolved in a query value: the name is asked for exactly as written.
+          if (from.split('/').some(doubtful)) {
+            checked.doubtful++;
+            expect(scopes).toEqual([own]);
+          } else if (from === target.join('/')) {
+            expect(scopes).toEqual([own]);
+          } else {
+            checked.source++;
+            expect(scopes).toEqual([own, `repository:${from}:pull`].sort());
+            expect(parseScope(scopes.find((s) => s !== own)!).name).toBe(from);
+          }
+        },
+      ),
       { numRuns: 3_000 },
     );
     expect(checked.doubtful).toBeGreaterThanOrEqual(300);

@@ -28,7 +28,9 @@ function bearerRegistry(origin: string, realm: string): void {
         ? new HttpResponse('manifest')
         : new HttpResponse(null, {
             status: 401,
-            headers: { 'www-authenticate': bearer({ realm, service: 'registry.test', scope: 'repository:team/app:pull' }) },
+            headers: {
+              'www-authenticate': bearer({ realm, service: 'registry.test', scope: 'repository:team/app:pull' }),
+            },
           }),
     ),
     http.all(realm, () => HttpResponse.json({ token: 'issued-token-1', expires_in: 300 })),
@@ -66,7 +68,10 @@ const sentWithSecret = async (prefix: string) => {
 };
 
 describe('an https registry cannot send credentials to an http realm', () => {
-  for (const [name, credential] of [['a password', password], ['a refresh token', refresh]] as const) {
+  for (const [name, credential] of [
+    ['a password', password],
+    ['a refresh token', refresh],
+  ] as const) {
     it(`${name}: refused with INSECURE_REALM; the realm receives nothing`, async () => {
       bearerRegistry('https://registry.test', 'http://auth.example/token');
       const error = await refused(authFetch(credential)(manifest('https://registry.test')));
@@ -114,8 +119,13 @@ describe('an https registry cannot send credentials to an http realm', () => {
   it('a realm that is not http(s) is refused whatever the credentials', async () => {
     for (const realm of ['ftp://auth.example/token', 'file:///etc/passwd', 'javascript:alert(1)']) {
       server.use(
-        http.all('https://registry.test/v2/*', () =>
-          new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Bearer realm="${realm}",service="x"` } }),
+        http.all(
+          'https://registry.test/v2/*',
+          () =>
+            new HttpResponse(null, {
+              status: 401,
+              headers: { 'www-authenticate': `Bearer realm="${realm}",service="x"` },
+            }),
         ),
       );
       await refused(authFetch(password)(manifest('https://registry.test')));
@@ -135,7 +145,10 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
   it('a Basic registry over https gets the credentials on the retry', async () => {
     basicRegistry('https://registry.test');
     expect((await authFetch(password)(manifest('https://registry.test'))).status).toBe(200);
-    expect(sentTo('https://registry.test').map((r) => r.headers.authorization?.split(' ')[0] ?? '-')).toEqual(['-', 'Basic']);
+    expect(sentTo('https://registry.test').map((r) => r.headers.authorization?.split(' ')[0] ?? '-')).toEqual([
+      '-',
+      'Basic',
+    ]);
   });
 
   it('a Basic registry over http on a non-loopback host is refused; allowInsecureRealm lets it through', async () => {
@@ -146,7 +159,9 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
     );
     expect(await sentWithSecret('http://registry.example')).toEqual([]);
     expect(sentTo('http://registry.example')).toHaveLength(1);
-    const res = await authFetch(password, { allowInsecureRealm: ['registry.example'] })(manifest('http://registry.example'));
+    const res = await authFetch(password, { allowInsecureRealm: ['registry.example'] })(
+      manifest('http://registry.example'),
+    );
     expect(res.status).toBe(200);
   });
 
@@ -156,7 +171,10 @@ describe('Basic credentials: only to the realm origin, over https or loopback', 
       http.get('https://registry.test/v2/team/app/blobs/:digest', ({ request }) =>
         request.headers.get('authorization')
           ? new HttpResponse(null, { status: 307, headers: { location: 'http://registry.test/storage/blob' } })
-          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: 'https://auth.test/token', service: 'registry.test' }) } }),
+          : new HttpResponse(null, {
+              status: 401,
+              headers: { 'www-authenticate': bearer({ realm: 'https://auth.test/token', service: 'registry.test' }) },
+            }),
       ),
       http.get('http://registry.test/storage/blob', () => new HttpResponse('bytes')),
     );

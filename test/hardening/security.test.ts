@@ -51,7 +51,9 @@ describe('redirects to another origin (blob storage)', () => {
       for (const e of storage) expect(e.headers.authorization).toBeUndefined();
       // The credentials did reach the registry itself (so the test is not vacuous).
       const scheme = auth === 'token' ? 'Bearer ' : 'Basic ';
-      expect(reg.log.filter((e) => e.server === 'registry' && e.headers.authorization?.startsWith(scheme)).length).toBeGreaterThanOrEqual(2);
+      expect(
+        reg.log.filter((e) => e.server === 'registry' && e.headers.authorization?.startsWith(scheme)).length,
+      ).toBeGreaterThanOrEqual(2);
     });
   }
 });
@@ -117,12 +119,16 @@ describe('a realm that redirects to another host', () => {
       it(`${status} on a ${grant} grant POST: not followed, the form with the ${grant === 'password' ? 'password' : 'refresh token'} stays home`, async () => {
         const { proxy, evil, bodies, url } = await evilRealm(status);
         const error = await within(10_000, seen.catch(createAuthFetch({ ...options, onEvent: seen.onEvent })(url)));
-        expect(proxy.log.filter((e) => e.kind === 'token').map((e) => `${e.method} ${e.faulted}`)).toEqual(['POST true']);
+        expect(proxy.log.filter((e) => e.kind === 'token').map((e) => `${e.method} ${e.faulted}`)).toEqual([
+          'POST true',
+        ]);
         expect(evil.seen).toEqual([]);
         expect(bodies).toEqual([]);
         expect(error).toBeInstanceOf(OciAuthError);
         expect(error).toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status });
-        expect((error as Error).message).toContain(`redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed.`);
+        expect((error as Error).message).toContain(
+          `redirected (HTTP ${status}) to another origin with the credentials' form; it was not followed.`,
+        );
         expect((error as Error).message).not.toContain(secret);
       });
     }
@@ -136,7 +142,10 @@ describe('Basic credentials go to loopback over http, nowhere else over http', (
     basicReg.clearLog();
     const res = await within(10_000, authFetch()(`${basicReg.url}/v2/team/app/manifests/latest`));
     expect(res.status).toBe(200);
-    expect(basicReg.log.map((e) => `${e.status} ${e.headers.authorization?.split(' ')[0] ?? '-'}`)).toEqual(['401 -', '200 Basic']);
+    expect(basicReg.log.map((e) => `${e.status} ${e.headers.authorization?.split(' ')[0] ?? '-'}`)).toEqual([
+      '401 -',
+      '200 Basic',
+    ]);
 
     const tokenReg = await registry({ separateTokenServer: true });
     await seedImage(tokenReg, { user: USER, password: PASSWORD, repository: 'team/app' });
@@ -145,7 +154,8 @@ describe('Basic credentials go to loopback over http, nowhere else over http', (
     const token = tokenReg.log.filter((e) => e.server === 'token');
     expect(token.map((e) => e.headers.authorization?.split(' ')[0])).toEqual(['Basic']);
     // Basic only ever went to the realm: the registry saw Bearer or nothing.
-    for (const e of tokenReg.log.filter((x) => x.server === 'registry')) expect(e.headers.authorization ?? 'Bearer (none)').toMatch(/^Bearer /);
+    for (const e of tokenReg.log.filter((x) => x.server === 'registry'))
+      expect(e.headers.authorization ?? 'Bearer (none)').toMatch(/^Bearer /);
   });
 
   it('a registry on a non-loopback http address is refused before anything secret is sent', async () => {

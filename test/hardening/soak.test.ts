@@ -24,10 +24,18 @@ it('100 workers, 8 s, 2 s tokens, 5% token failures: nothing reaches the callers
   seen.errors.push(...result.errorSamples);
   // Every assertion carries the whole summary: a CI failure must say what happened.
   const { heapSamples: _h, errorSamples, ...summary } = result;
-  const why = JSON.stringify({ ...summary, errorSamples }, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v), 1);
+  const why = JSON.stringify(
+    { ...summary, errorSamples },
+    (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v),
+    1,
+  );
 
   expect(result.operations, why).toBeGreaterThan(100);
-  expect({ failed: result.failedRequests, saw401: result.callerSaw401, thrown: result.thrown }, why).toEqual({ failed: 0, saw401: 0, thrown: 0 });
+  expect({ failed: result.failedRequests, saw401: result.callerSaw401, thrown: result.thrown }, why).toEqual({
+    failed: 0,
+    saw401: 0,
+    thrown: 0,
+  });
   expect(result.injectedFailures, why).toBeGreaterThanOrEqual(1);
   expect(result.scopes, why).toBe(10);
   // Every scope's fetches lie within what the token lifetimes allow (see tokenFetchBounds): at most 11 here, or 12

@@ -30,9 +30,11 @@ async function closedPort(): Promise<number> {
 }
 
 describe('errors', () => {
-  it('createAuthFetch, a drop-in fetch: an unreachable registry is fetch\'s TypeError, not an OciAuthError', async () => {
+  it("createAuthFetch, a drop-in fetch: an unreachable registry is fetch's TypeError, not an OciAuthError", async () => {
     const closed = await closedPort();
-    const error = await createAuthFetch()(`http://127.0.0.1:${closed}/v2/team/app/manifests/latest`).catch((e: unknown) => e);
+    const error = await createAuthFetch()(`http://127.0.0.1:${closed}/v2/team/app/manifests/latest`).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TypeError);
     expect(error).not.toBeInstanceOf(OciAuthError);
   });
@@ -49,13 +51,17 @@ describe('errors', () => {
   });
 
   it('the /oci client: RegistryError is an OciAuthError too', async () => {
-    const error = await createOciClient({ registry: `127.0.0.1:${port}` }).getManifest('team/app', 'latest').catch((e: unknown) => e);
+    const error = await createOciClient({ registry: `127.0.0.1:${port}` })
+      .getManifest('team/app', 'latest')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
     expect(error).toBeInstanceOf(OciAuthError);
   });
 
   it('ping() against a server that is not a registry says so (NOT_A_REGISTRY), not NAME_UNKNOWN', async () => {
-    const error = (await createOciClient({ registry: `127.0.0.1:${port}` }).ping().catch((e: unknown) => e)) as OciError;
+    const error = (await createOciClient({ registry: `127.0.0.1:${port}` })
+      .ping()
+      .catch((e: unknown) => e)) as OciError;
     expect(error).toBeInstanceOf(OciError);
     expect(error.code).toBe('NOT_A_REGISTRY');
     expect(error.message).toContain('is not an OCI registry');
@@ -80,7 +86,9 @@ describe('a bare registry name: http on this machine, https elsewhere, the same 
   it('the ky client and the /oci client reach a loopback registry named without a scheme', async () => {
     const ky = createRegistryClient({ registry: `127.0.0.1:${port}`, retry: 0, throwHttpErrors: false });
     expect((await ky.get('ok')).status).toBe(404); // reached over http: the server answered
-    const error = (await createOciClient({ registry: `127.0.0.1:${port}` }).ping().catch((e: unknown) => e)) as OciError;
+    const error = (await createOciClient({ registry: `127.0.0.1:${port}` })
+      .ping()
+      .catch((e: unknown) => e)) as OciError;
     expect(error.code).toBe('NOT_A_REGISTRY'); // reached over http, not an https handshake failure
   });
 });

@@ -30,7 +30,11 @@ afterEach(async () => {
 const MANIFEST = JSON.stringify({
   schemaVersion: 2,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256Digest(new TextEncoder().encode('{}')), size: 2 },
+  config: {
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: sha256Digest(new TextEncoder().encode('{}')),
+    size: 2,
+  },
   layers: [],
 });
 
@@ -92,7 +96,9 @@ describe('against the reference registry', () => {
     const r = await start();
     await seed(r, 'library/hello');
     const authFetch = createAuthFetch();
-    const all = await Promise.all(Array.from({ length: 20 }, () => authFetch(`${r.url}/v2/library/hello/manifests/latest`)));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, () => authFetch(`${r.url}/v2/library/hello/manifests/latest`)),
+    );
     expect(all.map((x) => x.status)).toEqual(Array(20).fill(200));
     expect(r.counts()).toEqual({ total: 22, registry: 21, token: 1, unauthorized: 1 });
   });
@@ -124,7 +130,10 @@ describe('against the reference registry', () => {
   it('a wrong password is a typed error without the secret', async () => {
     const r = await start();
     const seen = new Observed();
-    const authFetch = createAuthFetch({ credentials: { username: 'alice', password: 'wrong-password-here' }, onEvent: seen.onEvent });
+    const authFetch = createAuthFetch({
+      credentials: { username: 'alice', password: 'wrong-password-here' },
+      onEvent: seen.onEvent,
+    });
     const error = await seen.catch(authFetch(`${r.url}/v2/team/private/manifests/latest`));
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error).toMatchObject({ code: 'TOKEN_DENIED', status: 401, serverCode: 'UNAUTHORIZED' });
@@ -147,7 +156,11 @@ describe('against the reference registry', () => {
     const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, passwordGrant: true });
     await authFetch(`${r.url}/v2/team/private/tags/list`);
     await authFetch(`${r.url}/v2/library/hello/tags/list`);
-    expect(r.log.filter((e) => e.server === 'token').map((e) => `${e.method} ${e.status}`)).toEqual(['POST 404', 'GET 200', 'GET 200']);
+    expect(r.log.filter((e) => e.server === 'token').map((e) => `${e.method} ${e.status}`)).toEqual([
+      'POST 404',
+      'GET 200',
+      'GET 200',
+    ]);
   });
 
   it('a Basic registry gets Basic credentials directly, remembered per registry', async () => {
@@ -198,14 +211,20 @@ describe('django-oci mode (the deviations of the server whose docs define the fl
     // a second repository: asked for push,pull up front, so no 401
     const other = await authFetch(`${r.url}/v2/library/hello/tags/list`);
     expect(other.status).toBe(404); // authorised; the repository has no tags
-    expect(lines(r)).toEqual(['token GET /auth/token 301', 'token GET /auth/token/ 200', 'registry GET /v2/library/hello/tags/list 404']);
+    expect(lines(r)).toEqual([
+      'token GET /auth/token 301',
+      'token GET /auth/token/ 200',
+      'registry GET /v2/library/hello/tags/list 404',
+    ]);
     expect(r.counts().unauthorized).toBe(0);
   });
 
   it('wrong credentials (403 at the realm) are a typed error', async () => {
     const r = await start({ mode: 'django-oci' });
     const error = await new Observed().catch(
-      createAuthFetch({ credentials: { username: 'alice', password: 'nope-wrong' } })(`${r.url}/v2/team/private/tags/list`),
+      createAuthFetch({ credentials: { username: 'alice', password: 'nope-wrong' } })(
+        `${r.url}/v2/team/private/tags/list`,
+      ),
     );
     expect(error).toMatchObject({ code: 'TOKEN_DENIED', status: 403 });
   });
@@ -213,15 +232,26 @@ describe('django-oci mode (the deviations of the server whose docs define the fl
   it('a stream upload needs the challenges option, since /v2/ answers 200', async () => {
     const r = await start({ mode: 'django-oci' });
     const challenge = `realm="${r.realm}",service="${r.service}"`;
-    const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, challenges: { [r.host]: challenge } });
+    const authFetch = createAuthFetch({
+      credentials: { username: 'alice', password: PASSWORD },
+      challenges: { [r.host]: challenge },
+    });
     const body = new TextEncoder().encode('streamed');
-    const stream = new ReadableStream({ start: (c) => { c.enqueue(body); c.close(); } });
-    const res = await authFetch(`${r.url}/v2/team/private/blobs/uploads/?digest=${encodeURIComponent(sha256Digest(body))}`, {
-      method: 'POST',
-      headers: { 'content-length': String(body.byteLength) },
-      body: stream,
-      duplex: 'half',
-    } as RequestInit);
+    const stream = new ReadableStream({
+      start: (c) => {
+        c.enqueue(body);
+        c.close();
+      },
+    });
+    const res = await authFetch(
+      `${r.url}/v2/team/private/blobs/uploads/?digest=${encodeURIComponent(sha256Digest(body))}`,
+      {
+        method: 'POST',
+        headers: { 'content-length': String(body.byteLength) },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit,
+    );
     expect(res.status).toBe(201);
     expect(r.counts().unauthorized).toBe(0);
   });

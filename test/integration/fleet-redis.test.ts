@@ -54,9 +54,13 @@ function worker(
 ): Promise<WorkerResult> {
   const job = { redis: redis.url, registry: registry.url, ...credential, repositories, pauseAfter: pause?.after };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', WORKER, JSON.stringify(job)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--experimental-strip-types', '--no-warnings', WORKER, JSON.stringify(job)],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     let stdout = '';
     let stderr = '';
@@ -82,9 +86,15 @@ const lines = () => registry.log.map((e) => `${e.server} ${e.method} ${e.path} $
 const bearerSubjects = () =>
   registry.log
     .filter((e) => e.server === 'registry')
-    .map((e) => (e.headers.authorization?.startsWith('Bearer ') ? String(decodeJwtPayload(e.headers.authorization.slice(7)).sub) : ''));
+    .map((e) =>
+      e.headers.authorization?.startsWith('Bearer ')
+        ? String(decodeJwtPayload(e.headers.authorization.slice(7)).sub)
+        : '',
+    );
 const bearerTokens = () =>
-  registry.log.flatMap((e) => (e.headers.authorization?.startsWith('Bearer ') ? [e.headers.authorization.slice(7)] : []));
+  registry.log.flatMap((e) =>
+    e.headers.authorization?.startsWith('Bearer ') ? [e.headers.authorization.slice(7)] : [],
+  );
 
 // Each test starts Node processes one after another: more time than vitest's 20 s default on a loaded machine.
 describe('four processes sharing Keyv + Redis', { timeout: 90_000 }, () => {
@@ -180,7 +190,8 @@ describe('four processes sharing Keyv + Redis', { timeout: 90_000 }, () => {
     const failures = result.events.filter((e) => e.type === 'cache-error');
     expect(failures.length).toBeGreaterThan(0);
     expect(new Set(failures.map((e) => e.operation))).toEqual(new Set(['get', 'set']));
-    for (const failure of failures) for (const secret of [ALICE.password, ...seen, ...bearerTokens()]) expect(failure.error).not.toContain(secret);
+    for (const failure of failures)
+      for (const secret of [ALICE.password, ...seen, ...bearerTokens()]) expect(failure.error).not.toContain(secret);
     expect(result.events.filter((e) => e.type === 'error')).toEqual([]);
   });
 

@@ -39,7 +39,11 @@ const authFetch = createAuthFetch({
   cache,
   credentials: { username: job.username, password: job.password },
   onEvent: (event: AuthEvent) =>
-    events.push(event.type === 'cache-error' || event.type === 'error' ? { ...event, error: `${event.error.name}: ${event.error.message}` } : { ...event }),
+    events.push(
+      event.type === 'cache-error' || event.type === 'error'
+        ? { ...event, error: `${event.error.name}: ${event.error.message}` }
+        : { ...event },
+    ),
 });
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();

@@ -22,7 +22,12 @@ async function push(repository: string): Promise<void> {
   const location = new URL(start.headers.get('location')!, back.url);
   location.searchParams.set('digest', digest);
   expect((await authFetch(location, { method: 'PUT', body: layer })).status).toBe(201);
-  const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [{ digest, size: layer.length }] };
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {},
+    layers: [{ digest, size: layer.length }],
+  };
   const put = await authFetch(`${back.url}/v2/${repository}/manifests/v1`, {
     method: 'PUT',
     headers: { 'content-type': manifest.mediaType },
@@ -61,13 +66,25 @@ describe('a registry that redirects pulls to another registry with its own token
     front.clearLog();
     back.clearLog();
     const authFetch = createAuthFetch();
-    const manifest = await authFetch(`${front.url}/v2/library/public/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const manifest = await authFetch(`${front.url}/v2/library/public/manifests/v1`, {
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(manifest.status).toBe(200);
     const blob = await authFetch(`${front.url}/v2/library/public/blobs/${digest}`);
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(layer);
     // The front: 401, its token, 307 per read. The back: 401 once, one anonymous token, then the reads.
-    expect(front.log.map((e) => `${e.server} ${e.status}`)).toEqual(['registry 401', 'token 200', 'registry 307', 'registry 307']);
-    expect(back.log.map((e) => `${e.server} ${e.status}`)).toEqual(['registry 401', 'token 200', 'registry 200', 'registry 200']);
+    expect(front.log.map((e) => `${e.server} ${e.status}`)).toEqual([
+      'registry 401',
+      'token 200',
+      'registry 307',
+      'registry 307',
+    ]);
+    expect(back.log.map((e) => `${e.server} ${e.status}`)).toEqual([
+      'registry 401',
+      'token 200',
+      'registry 200',
+      'registry 200',
+    ]);
   });
 
   it('a provider answering per host pulls a private repository; the front credential never reaches the back', async () => {
@@ -77,7 +94,9 @@ describe('a registry that redirects pulls to another registry with its own token
     const authFetch = createAuthFetch({
       credentials: (ctx: CredentialContext) => {
         asked.push(ctx.registry);
-        return ctx.registry === front.host ? { username: 'alice', password: FRONT_PASSWORD } : { username: 'bob', password: BACK_PASSWORD };
+        return ctx.registry === front.host
+          ? { username: 'alice', password: FRONT_PASSWORD }
+          : { username: 'bob', password: BACK_PASSWORD };
       },
     });
     const blob = await authFetch(`${front.url}/v2/team/private/blobs/${digest}`);

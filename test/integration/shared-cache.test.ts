@@ -35,7 +35,10 @@ async function start(options: ReferenceRegistryOptions = {}): Promise<ReferenceR
 }
 
 const pull = (authFetch: ReturnType<typeof createAuthFetch>, r: ReferenceRegistry, repository = 'team/app') =>
-  authFetch(`${r.url}/v2/${repository}/manifests/latest`).then(async (res) => (await res.arrayBuffer(), res.status));
+  authFetch(`${r.url}/v2/${repository}/manifests/latest`).then(async (res) => {
+    await res.arrayBuffer();
+    return res.status;
+  });
 const lines = (r: ReferenceRegistry) => r.log.map((e) => `${e.server} ${e.method} ${e.path} ${e.status}`);
 
 /** A Map behind the TokenCache interface, recording every set with its time to live. */
@@ -78,7 +81,13 @@ describe('a cold auth fetch with a warm cache', () => {
     await pull(createAuthFetch({ cache, credentials: alice }), r);
     r.clearLog();
     const reads: string[] = [];
-    const counting: TokenCache = { ...cache, get: (key) => (reads.push(key), map.get(key)) };
+    const counting: TokenCache = {
+      ...cache,
+      get: (key) => {
+        reads.push(key);
+        return map.get(key);
+      },
+    };
     const authFetch = createAuthFetch({ cache: counting, credentials: alice });
     expect(await Promise.all(Array.from({ length: 10 }, () => pull(authFetch, r)))).toEqual(Array(10).fill(200));
     expect(r.counts()).toEqual({ total: 10, registry: 10, token: 0, unauthorized: 0 });
@@ -99,16 +108,19 @@ describe('a cold auth fetch with a warm cache', () => {
     expect(token.ttlMs).toBeLessThanOrEqual(300_000);
   });
 
-  it('keys hold no secret; different credentials never get each other\'s token', async () => {
+  it("keys hold no secret; different credentials never get each other's token", async () => {
     const r = await start({ users: { alice: PASSWORD, bob: 'bob-secret-pw' } });
     const { cache, map } = mapCache();
     await pull(createAuthFetch({ cache, credentials: alice }), r);
     await pull(createAuthFetch({ cache, credentials: { username: 'bob', password: 'bob-secret-pw' } }), r);
-    const tokens = r.log.flatMap((e) => (e.headers.authorization?.startsWith('Bearer ') ? [e.headers.authorization.slice(7)] : []));
+    const tokens = r.log.flatMap((e) =>
+      e.headers.authorization?.startsWith('Bearer ') ? [e.headers.authorization.slice(7)] : [],
+    );
     expect(new Set(tokens).size).toBe(2);
     const keys = [...map.keys()];
     expect(keys).toHaveLength(3); // the registry, alice's token, bob's token
-    for (const secret of [PASSWORD, 'bob-secret-pw', ...tokens]) for (const key of keys) expect(key).not.toContain(secret);
+    for (const secret of [PASSWORD, 'bob-secret-pw', ...tokens])
+      for (const key of keys) expect(key).not.toContain(secret);
   });
 
   it('what a registry demands beyond a route (django-oci: push for pulls) is asked up front by the next one', async () => {
@@ -130,9 +142,17 @@ describe('what the caller configured', () => {
     const { cache, map } = mapCache();
     map.set(`registry\n${r.url}`, { scheme: 'bearer', realm: `${r.url}/not-the-realm`, service: 'wrong' });
     const reads: string[] = [];
-    const reading: TokenCache = { ...cache, get: (key) => (reads.push(key), map.get(key)) };
+    const reading: TokenCache = {
+      ...cache,
+      get: (key) => {
+        reads.push(key);
+        return map.get(key);
+      },
+    };
     const hint = `Bearer realm="${r.realm}",service="${r.service}"`;
-    expect(await pull(createAuthFetch({ cache: reading, credentials: alice, challenges: { [r.host]: hint } }), r)).toBe(200);
+    expect(await pull(createAuthFetch({ cache: reading, credentials: alice, challenges: { [r.host]: hint } }), r)).toBe(
+      200,
+    );
     expect(lines(r)).toEqual(['token GET /token 200', 'registry GET /v2/team/app/manifests/latest 200']);
     expect(reads.filter((key) => key.startsWith('registry\n'))).toEqual([]);
   });
@@ -150,7 +170,11 @@ describe('a realm on another origin, read from the cache', () => {
     // No cached token for team/lib: the registry is asked for its realm first (GET /v2/), then the token.
     r.clearLog();
     expect(await pull(authFetch, r, 'team/lib')).toBe(200);
-    expect(lines(r)).toEqual(['registry GET /v2/ 401', 'token GET /token 200', 'registry GET /v2/team/lib/manifests/latest 200']);
+    expect(lines(r)).toEqual([
+      'registry GET /v2/ 401',
+      'token GET /token 200',
+      'registry GET /v2/team/lib/manifests/latest 200',
+    ]);
     // Named by the registry now: the next repository costs the token alone.
     r.clearLog();
     expect(await pull(authFetch, r, 'team/new')).toBe(200);
@@ -163,14 +187,24 @@ describe('a realm on another origin, read from the cache', () => {
     await pull(createAuthFetch({ cache }), r, 'team/app'); // anonymous: the cache now knows the registry
     r.clearLog();
     const asked: string[] = [];
-    const authFetch = createAuthFetch({ cache, credentials: (ctx) => (asked.push(ctx.realm ?? '-'), alice) });
+    const authFetch = createAuthFetch({
+      cache,
+      credentials: (ctx) => {
+        asked.push(ctx.realm ?? '-');
+        return alice;
+      },
+    });
     expect(await pull(authFetch, r, 'team/lib')).toBe(200);
-    expect(lines(r)).toEqual(['registry GET /v2/ 401', 'token GET /token 200', 'registry GET /v2/team/lib/manifests/latest 200']);
+    expect(lines(r)).toEqual([
+      'registry GET /v2/ 401',
+      'token GET /token 200',
+      'registry GET /v2/team/lib/manifests/latest 200',
+    ]);
     expect(asked).toEqual([r.realm]);
     expect(r.log.find((e) => e.server === 'token')!.headers.authorization).toMatch(/^Basic /);
   });
 
-  it('a planted realm never receives the credential; the registry\'s own realm replaces it in the cache', async () => {
+  it("a planted realm never receives the credential; the registry's own realm replaces it in the cache", async () => {
     const r = await start();
     const seen: string[] = [];
     other = createServer((req, res) => {
@@ -201,13 +235,20 @@ describe('a realm on another origin, read from the cache', () => {
         controller.close();
       },
     });
-    const res = await createAuthFetch({ cache, credentials: alice })(`${r.url}/v2/team/app/blobs/uploads/?digest=${sha256Digest(blob)}`, {
-      method: 'POST',
-      body,
-      duplex: 'half',
-    } as RequestInit);
+    const res = await createAuthFetch({ cache, credentials: alice })(
+      `${r.url}/v2/team/app/blobs/uploads/?digest=${sha256Digest(blob)}`,
+      {
+        method: 'POST',
+        body,
+        duplex: 'half',
+      } as RequestInit,
+    );
     expect(res.status).toBe(201);
-    expect(lines(r)).toEqual(['registry GET /v2/ 401', 'token GET /token 200', 'registry POST /v2/team/app/blobs/uploads/ 201']);
+    expect(lines(r)).toEqual([
+      'registry GET /v2/ 401',
+      'token GET /token 200',
+      'registry POST /v2/team/app/blobs/uploads/ 201',
+    ]);
   });
 });
 
@@ -256,8 +297,17 @@ describe('a cache that fails', () => {
   it('hanging: each call is given up after cacheTimeoutMs, and the request goes on', async () => {
     const r = await start();
     const events = new Observed();
-    const hanging: TokenCache = { get: () => new Promise(() => {}), set: () => new Promise(() => {}), delete: () => new Promise(() => {}) };
-    const authFetch = createAuthFetch({ cache: hanging, cacheTimeoutMs: 20, credentials: alice, onEvent: events.onEvent });
+    const hanging: TokenCache = {
+      get: () => new Promise(() => {}),
+      set: () => new Promise(() => {}),
+      delete: () => new Promise(() => {}),
+    };
+    const authFetch = createAuthFetch({
+      cache: hanging,
+      cacheTimeoutMs: 20,
+      credentials: alice,
+      onEvent: events.onEvent,
+    });
     expect(await pull(authFetch, r)).toBe(200);
     expect(r.counts()).toEqual({ total: 3, registry: 2, token: 1, unauthorized: 1 });
     const errors = events.events.flatMap((e) => (e.type === 'cache-error' ? [e.error.message] : []));
@@ -275,15 +325,28 @@ describe('a cache that fails', () => {
       { scheme: 'bearer', realm: 'ftp://127.0.0.1/token' },
       { scheme: 'bearer', realm: 'http://[::1', service: 'x' },
       { scheme: 'basic', actions: 'push' },
-      { scheme: 'bearer', realm: r.realm, service: r.service, actions: { GET: [5, 'a b', { x: 1 }], __proto__: ['push'] } },
+      {
+        scheme: 'bearer',
+        realm: r.realm,
+        service: r.service,
+        actions: { GET: [5, 'a b', { x: 1 }], __proto__: ['push'] },
+      },
     ];
     for (const value of junk) {
       const { cache, map } = mapCache();
       map.set(`registry\n${r.url}`, value as RegistryRecord);
       // Every token key holds junk too.
-      const junkTokens: TokenCache = { ...cache, get: (key) => (key.startsWith('registry\n') ? map.get(key) : { token: 'a b', expiresAt: Infinity, obtainedAt: 0, scopes: [] }) };
+      const junkTokens: TokenCache = {
+        ...cache,
+        get: (key) =>
+          key.startsWith('registry\n')
+            ? map.get(key)
+            : { token: 'a b', expiresAt: Infinity, obtainedAt: 0, scopes: [] },
+      };
       r.clearLog();
-      expect(await pull(createAuthFetch({ cache: junkTokens, credentials: alice }), r), JSON.stringify(value)).toBe(200);
+      expect(await pull(createAuthFetch({ cache: junkTokens, credentials: alice }), r), JSON.stringify(value)).toBe(
+        200,
+      );
       expect(r.counts().token, JSON.stringify(value)).toBe(1);
     }
   });

@@ -34,15 +34,26 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
   let env: InteropRegistry;
   const app: { image?: TestImage } = {};
 
-  function client(credentials?: { username: string; password: string }, extra: Partial<OciClientOptions> = {}): { oci: OciClient; traffic: Traffic } {
+  function client(
+    credentials?: { username: string; password: string },
+    extra: Partial<OciClientOptions> = {},
+  ): { oci: OciClient; traffic: Traffic } {
     const traffic = new Traffic(env.registry.url, env.tokens.realm);
-    const oci = createOciClient({ registry: env.registry.url, fetch: traffic.fetch, ...(credentials ? { credentials } : {}), ...extra });
+    const oci = createOciClient({
+      registry: env.registry.url,
+      fetch: traffic.fetch,
+      ...(credentials ? { credentials } : {}),
+      ...extra,
+    });
     return { oci, traffic };
   }
   const alice = (extra?: Partial<OciClientOptions>) => client({ username: 'alice', password: USERS.alice }, extra);
 
   beforeAll(async () => {
-    if (!binary) throw new Error('CI=true but docker-registry is not installed: the interop suite must run in CI (.ci/run installs it).');
+    if (!binary)
+      throw new Error(
+        'CI=true but docker-registry is not installed: the interop suite must run in CI (.ci/run installs it).',
+      );
     env = await startInteropRegistry(binary, {
       users: USERS,
       repositories: {
@@ -94,9 +105,19 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     traffic.clear();
     const error = await oci.getManifest('team/app', 'latest').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
-    expect(error).toMatchObject({ code: 'UNAUTHORIZED', status: 401, authError: 'insufficient_scope', operation: 'getManifest' });
+    expect(error).toMatchObject({
+      code: 'UNAUTHORIZED',
+      status: 401,
+      authError: 'insufficient_scope',
+      operation: 'getManifest',
+    });
     // Known registry: token up front, 401, one fresh token, one retry, done.
-    expect(traffic.lines()).toEqual(['GET /token 200', 'GET /v2/team/app/manifests/latest 401', 'GET /token 200', 'GET /v2/team/app/manifests/latest 401']);
+    expect(traffic.lines()).toEqual([
+      'GET /token 200',
+      'GET /v2/team/app/manifests/latest 401',
+      'GET /token 200',
+      'GET /v2/team/app/manifests/latest 401',
+    ]);
   });
 
   it('pushes a new image (monolithic blob, 5 MiB chunked stream, manifest) for one 401 and one token', async () => {
@@ -117,7 +138,8 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     expect(put.digest).toBe(image.digest);
     expect(put.location).toBe(`${env.registry.url}/v2/team/app/manifests/${image.digest}`);
     expect(traffic.counts()).toEqual({ total: 9, registry: 8, token: 1, unauthorized: 1 });
-    const upload = (method: string, status: number) => expect.stringMatching(new RegExp(`^${method} /v2/team/app/blobs/uploads/[0-9a-f-]+ ${status}$`));
+    const upload = (method: string, status: number) =>
+      expect.stringMatching(new RegExp(`^${method} /v2/team/app/blobs/uploads/[0-9a-f-]+ ${status}$`));
     expect(traffic.lines()).toEqual([
       'POST /v2/team/app/blobs/uploads/ 401',
       'GET /token 200',
@@ -148,9 +170,20 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     const byDigest = await oci.getManifest('team/app', image.digest);
     expect(byDigest.bytes).toEqual(byTag.bytes);
     expect(byTag.digest).toBe(image.digest);
-    expect(byDigest).toMatchObject({ digest: image.digest, size: image.manifestBytes.byteLength, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
-    expect(await oci.headManifest('team/app', 'v1')).toEqual({ digest: image.digest, size: image.manifestBytes.byteLength, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
-    expect(await oci.headBlob('team/app', image.manifest.layers[0]!.digest)).toEqual({ digest: sha256(image.layer), size: image.layer.byteLength });
+    expect(byDigest).toMatchObject({
+      digest: image.digest,
+      size: image.manifestBytes.byteLength,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    expect(await oci.headManifest('team/app', 'v1')).toEqual({
+      digest: image.digest,
+      size: image.manifestBytes.byteLength,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    });
+    expect(await oci.headBlob('team/app', image.manifest.layers[0]!.digest)).toEqual({
+      digest: sha256(image.layer),
+      size: image.layer.byteLength,
+    });
     expect(await oci.headBlob('team/app', sha256(new Uint8Array([1])))).toBeUndefined();
     expect(traffic.counts()).toEqual({ total: 4, registry: 4, token: 0, unauthorized: 0 });
   });
@@ -159,9 +192,13 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     const image = app.image!;
     const { oci } = alice();
     // The registry serves the blob stored under the digest; asking with a size that differs is caught.
-    const download = await oci.getBlob('team/app', image.manifest.config.digest, { size: image.config.byteLength + 1 }).catch((e: unknown) => e);
+    const download = await oci
+      .getBlob('team/app', image.manifest.config.digest, { size: image.config.byteLength + 1 })
+      .catch((e: unknown) => e);
     expect(download).toMatchObject({ code: 'SIZE_MISMATCH' });
-    const wrong = await oci.putManifest('team/app', sha256(new Uint8Array([9])), image.manifest).catch((e: unknown) => e);
+    const wrong = await oci
+      .putManifest('team/app', sha256(new Uint8Array([9])), image.manifest)
+      .catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(DigestMismatchError);
   });
 
@@ -206,7 +243,9 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
       'PUT /v2/team/copy/manifests/v1 201',
     ]);
     // The one token asked for the target and the source together, as the registry's mount challenge would.
-    expect(decodeURIComponent(traffic.log[0]!.query)).toBe('service=reference-registry&scope=repository:team/app:pull&scope=repository:team/copy:pull,push');
+    expect(decodeURIComponent(traffic.log[0]!.query)).toBe(
+      'service=reference-registry&scope=repository:team/app:pull&scope=repository:team/copy:pull,push',
+    );
     expect(traffic.log[1]!.query).toBe(`mount=${encodeURIComponent(image.manifest.layers[0]!.digest)}&from=team%2Fapp`);
   });
 
@@ -221,7 +260,10 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     const other = await startReferenceRegistry({ users: { alice: 'a' } });
     try {
       const from = alice();
-      const within = { client: createOciClient({ registry: env.registry.url, authFetch: from.oci.fetch }), repository: 'team/mirror' };
+      const within = {
+        client: createOciClient({ registry: env.registry.url, authFetch: from.oci.fetch }),
+        repository: 'team/mirror',
+      };
       expect(await copyImage({ client: from.oci, repository: 'team/app' }, 'v1', within, 'v1')).toBe(image.digest);
       expect(from.traffic.lines()).toEqual([
         'GET /v2/team/app/manifests/v1 401',
@@ -238,18 +280,37 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
       const index = {
         schemaVersion: 2 as const,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [{ mediaType: image.manifest.mediaType!, digest: image.digest, size: image.manifestBytes.byteLength, platform: { os: 'linux', architecture: 'amd64' } }],
+        manifests: [
+          {
+            mediaType: image.manifest.mediaType!,
+            digest: image.digest,
+            size: image.manifestBytes.byteLength,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
       };
       const indexDigest = (await from.oci.putManifest('team/app', 'multi', index)).digest;
       output.length = 0;
-      const away = createOciClient({ registry: other.url, credentials: { username: 'alice', password: 'a' }, chunkSize: 2 * MiB, scopes: ['repository:copies/app:pull,push'] });
-      expect(await copyImage({ client: from.oci, repository: 'team/app' }, 'multi', { client: away, repository: 'copies/app' }, 'multi')).toBe(indexDigest);
+      const away = createOciClient({
+        registry: other.url,
+        credentials: { username: 'alice', password: 'a' },
+        chunkSize: 2 * MiB,
+        scopes: ['repository:copies/app:pull,push'],
+      });
+      expect(
+        await copyImage(
+          { client: from.oci, repository: 'team/app' },
+          'multi',
+          { client: away, repository: 'copies/app' },
+          'multi',
+        ),
+      ).toBe(indexDigest);
       expect(other.counts()).toMatchObject({ token: 1, unauthorized: 1 });
-      expect(output.filter((l) => l.includes('layer 1')).map((l) => l.trim().replace(/^.* (\S+ \S+ \/ \S+ \S+ \(\d+%\))$/, '$1'))).toEqual([
-        '2.0 MiB / 5.0 MiB (39%)',
-        '4.0 MiB / 5.0 MiB (79%)',
-        '5.0 MiB / 5.0 MiB (100%)',
-      ]);
+      expect(
+        output
+          .filter((l) => l.includes('layer 1'))
+          .map((l) => l.trim().replace(/^.* (\S+ \S+ \/ \S+ \S+ \(\d+%\))$/, '$1')),
+      ).toEqual(['2.0 MiB / 5.0 MiB (39%)', '4.0 MiB / 5.0 MiB (79%)', '5.0 MiB / 5.0 MiB (100%)']);
       const copied = await away.getManifest('copies/app', 'multi');
       expect(copied.digest).toBe(indexDigest);
       expect((await away.getManifest('copies/app', image.digest)).digest).toBe(image.digest);
@@ -273,7 +334,8 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
   it('lists tags, and the catalog along Link pages', async () => {
     const image = app.image!;
     const { oci, traffic } = alice();
-    for (const tag of ['v2', 'v3', 'v4', 'v5']) await oci.putManifest('team/app', tag, image.manifestBytes, { mediaType: image.manifest.mediaType! });
+    for (const tag of ['v2', 'v3', 'v4', 'v5'])
+      await oci.putManifest('team/app', tag, image.manifestBytes, { mediaType: image.manifest.mediaType! });
     traffic.clear();
     // distribution 2.8 ignores `n` on tag lists (tag pagination came with distribution 3): one page, unsorted.
     expect((await oci.listTags('team/app', { pageSize: 2 })).sort()).toEqual(['multi', 'v1', 'v2', 'v3', 'v4', 'v5']);
@@ -286,7 +348,9 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     for await (const page of oci.catalogPages({ pageSize: 2 })) pages.push(page);
     const all = ['library/hello', 'team/app', 'team/copy', 'team/mirror', 'team/other'];
     expect(pages).toEqual([all.slice(0, 2), all.slice(2, 4), all.slice(4)]);
-    expect(traffic.log.map((e) => `${e.method} ${new URL(e.url).pathname}?${decodeURIComponent(e.query)} ${e.status}`)).toEqual([
+    expect(
+      traffic.log.map((e) => `${e.method} ${new URL(e.url).pathname}?${decodeURIComponent(e.query)} ${e.status}`),
+    ).toEqual([
       'GET /token?service=reference-registry&scope=registry:catalog:* 200',
       'GET /v2/_catalog?n=2 200',
       'GET /v2/_catalog?last=team/app&n=2 200',
@@ -307,11 +371,24 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
       artifactType: 'application/vnd.example.sig',
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 },
       layers: [{ mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 }],
-      subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.manifestBytes.byteLength },
+      subject: {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: image.digest,
+        size: image.manifestBytes.byteLength,
+      },
     };
     const pushed = await oci.putManifest('team/app', 'sig', artifact);
-    const signature = { mediaType: artifact.mediaType, digest: pushed.digest, size: new TextEncoder().encode(JSON.stringify(artifact)).byteLength, artifactType: artifact.artifactType };
-    const index = { schemaVersion: 2 as const, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [signature] };
+    const signature = {
+      mediaType: artifact.mediaType,
+      digest: pushed.digest,
+      size: new TextEncoder().encode(JSON.stringify(artifact)).byteLength,
+      artifactType: artifact.artifactType,
+    };
+    const index = {
+      schemaVersion: 2 as const,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [signature],
+    };
     await oci.putManifest('team/app', image.digest.replace(':', '-'), index);
     traffic.clear();
     expect(await oci.referrers('team/app', image.digest)).toEqual([signature]);
@@ -346,9 +423,22 @@ describe.skipIf(!binary && !inCi)('interop: distribution 2.8 with token auth', (
     const { oci, traffic } = client({ username: 'bob', password: USERS.bob });
     const error = await oci.pushBlob('team/app', bytesOf(100, 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
-    expect(error).toMatchObject({ code: 'UNAUTHORIZED', status: 401, authError: 'insufficient_scope', operation: 'pushBlob', method: 'POST' });
-    expect((error as RegistryError).errors[0]).toMatchObject({ code: 'UNAUTHORIZED', message: 'authentication required' });
-    expect(traffic.lines()).toEqual(['POST /v2/team/app/blobs/uploads/ 401', 'GET /token 200', 'POST /v2/team/app/blobs/uploads/ 401']);
+    expect(error).toMatchObject({
+      code: 'UNAUTHORIZED',
+      status: 401,
+      authError: 'insufficient_scope',
+      operation: 'pushBlob',
+      method: 'POST',
+    });
+    expect((error as RegistryError).errors[0]).toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'authentication required',
+    });
+    expect(traffic.lines()).toEqual([
+      'POST /v2/team/app/blobs/uploads/ 401',
+      'GET /token 200',
+      'POST /v2/team/app/blobs/uploads/ 401',
+    ]);
   });
 
   it('turns a wrong password into TokenRequestError TOKEN_DENIED with no secret in it', async () => {
@@ -381,7 +471,11 @@ describe.skipIf(!binary && !inCi)('interop: 5-second tokens against distribution
 
   it('replaces tokens before the registry rejects them: no 401 after the first across several expiries', async () => {
     const traffic = new Traffic(env.registry.url, env.tokens.realm);
-    const oci = createOciClient({ registry: env.registry.url, fetch: traffic.fetch, credentials: { username: 'alice', password: USERS.alice } });
+    const oci = createOciClient({
+      registry: env.registry.url,
+      fetch: traffic.fetch,
+      credentials: { username: 'alice', password: USERS.alice },
+    });
     const image = imageOf(configOf('short'), bytesOf(70_000, 5));
     await oci.pushBlob('team/short', image.config);
     await oci.pushBlob('team/short', streamOf(image.layer, 10_000), { chunkSize: 32 * 1024 });

@@ -12,7 +12,9 @@ afterEach(async () => {
   reg = undefined;
 });
 
-async function tokenFrom(options: ReferenceRegistryOptions): Promise<{ reg: ReferenceRegistry; token: string; body: Record<string, unknown> }> {
+async function tokenFrom(
+  options: ReferenceRegistryOptions,
+): Promise<{ reg: ReferenceRegistry; token: string; body: Record<string, unknown> }> {
   reg = await startReferenceRegistry({ users: { alice: 'pw' }, ...options });
   const res = await fetch(`${reg.realm}?service=${reg.service}&scope=repository:team/app:pull`, {
     headers: { authorization: `Basic ${btoa('alice:pw')}` },
@@ -24,7 +26,12 @@ async function tokenFrom(options: ReferenceRegistryOptions): Promise<{ reg: Refe
 function verifies(certificate: X509Certificate, token: string, alg: string): boolean {
   const [h, p, s] = token.split('.') as [string, string, string];
   const key = certificate.publicKey;
-  return verify('sha256', Buffer.from(`${h}.${p}`), alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key, Buffer.from(s, 'base64url'));
+  return verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key,
+    Buffer.from(s, 'base64url'),
+  );
 }
 
 describe('reference token server signing', () => {
@@ -60,7 +67,12 @@ describe('reference token server signing', () => {
     const { reg, token } = await tokenFrom({});
     const claims = decodeJwtPayload(token);
     expect(Object.keys(claims).sort()).toEqual(['access', 'aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'sub']);
-    expect(claims).toMatchObject({ iss: reg.issuer, sub: 'alice', aud: reg.service, access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }] });
+    expect(claims).toMatchObject({
+      iss: reg.issuer,
+      sub: 'alice',
+      aud: reg.service,
+      access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
+    });
     expect(claims.nbf).toBe(claims.iat);
     expect(claims.exp - claims.iat).toBe(300);
   });

@@ -26,14 +26,22 @@ describe('chainCredentials', () => {
 
   it('keeps the order given', async () => {
     const log: string[] = [];
-    const chain = chainCredentials(recording({ accessToken: 'first' }, log, 'x'), recording({ accessToken: 'second' }, log, 'y'));
+    const chain = chainCredentials(
+      recording({ accessToken: 'first' }, log, 'x'),
+      recording({ accessToken: 'second' }, log, 'y'),
+    );
     expect(await chain(ctx('quay.io'))).toEqual({ accessToken: 'first' });
     expect(log).toEqual(['x:quay.io']);
   });
 
   it('accepts async providers and passes the context unchanged', async () => {
     const seen: CredentialContext[] = [];
-    const context: CredentialContext = { registry: 'ghcr.io', realm: 'https://ghcr.io/token', service: 'ghcr.io', scopes: ['repository:a/b:pull'] };
+    const context: CredentialContext = {
+      registry: 'ghcr.io',
+      realm: 'https://ghcr.io/token',
+      service: 'ghcr.io',
+      scopes: ['repository:a/b:pull'],
+    };
     const chain = chainCredentials(async (c) => {
       seen.push(c);
       return { refreshToken: 'r' };
@@ -44,7 +52,9 @@ describe('chainCredentials', () => {
 
   it('answers undefined when no provider answers, or with no providers', async () => {
     const log: string[] = [];
-    expect(await chainCredentials(recording(undefined, log, 'a'), recording(undefined, log, 'b'))(ctx('quay.io'))).toBeUndefined();
+    expect(
+      await chainCredentials(recording(undefined, log, 'a'), recording(undefined, log, 'b'))(ctx('quay.io')),
+    ).toBeUndefined();
     expect(log).toEqual(['a:quay.io', 'b:quay.io']);
     expect(await chainCredentials()(ctx('quay.io'))).toBeUndefined();
   });
@@ -74,7 +84,9 @@ describe('chainCredentials', () => {
 
     it('falls from podman to docker (with its credsStore)', async () => {
       await sb.tableHelper('store', { 'https://index.docker.io/v1/': { Username: 'hub', Secret: 's' } });
-      await sb.writeJson(join(sb.home, '.config', 'containers', 'auth.json'), { auths: { 'quay.io': { auth: b64('podman:pw') } } });
+      await sb.writeJson(join(sb.home, '.config', 'containers', 'auth.json'), {
+        auths: { 'quay.io': { auth: b64('podman:pw') } },
+      });
       await sb.writeJson(join(sb.home, '.docker', 'config.json'), { credsStore: 'store' });
       const chain = chainCredentials(podmanCredentials({ env: sb.env }), dockerCredentials({ env: sb.env }));
       expect(await chain(ctx('quay.io'))).toEqual({ username: 'podman', password: 'pw' });
@@ -85,7 +97,10 @@ describe('chainCredentials', () => {
 
     it('propagates a file provider error', async () => {
       await sb.writeText(join(sb.home, '.docker', 'config.json'), '{');
-      const chain = chainCredentials(podmanCredentials({ env: sb.env, dockerFallback: false }), dockerCredentials({ env: sb.env }));
+      const chain = chainCredentials(
+        podmanCredentials({ env: sb.env, dockerFallback: false }),
+        dockerCredentials({ env: sb.env }),
+      );
       await expect(chain(ctx('quay.io'))).rejects.toBeInstanceOf(CredentialConfigError);
     });
   });

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CredentialProviderError, OciAuthError } from '../../src/errors.ts';
-import { CredentialConfigError, CredentialHelperError, dockerCredentials, podmanCredentials } from '../../src/node/index.ts';
+import {
+  CredentialConfigError,
+  CredentialHelperError,
+  dockerCredentials,
+  podmanCredentials,
+} from '../../src/node/index.ts';
 import { b64, ctx, expectNoSecret, sandbox, shq } from './fixtures.ts';
 import type { Sandbox } from './fixtures.ts';
 
@@ -31,7 +36,10 @@ function errorOf(promise: unknown): Promise<unknown> {
 describe('credential helpers: lookup order', () => {
   it('runs credHelpers[registry] with the host on stdin, before auths', async () => {
     await sb.tableHelper('quay', { 'quay.io': { ServerURL: 'quay.io', Username: 'robot', Secret: 'pw' } });
-    await sb.writeJson(configFile, { auths: { 'quay.io': { auth: b64('file:1') } }, credHelpers: { 'quay.io': 'quay' } });
+    await sb.writeJson(configFile, {
+      auths: { 'quay.io': { auth: b64('file:1') } },
+      credHelpers: { 'quay.io': 'quay' },
+    });
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'robot', password: 'pw' });
     expect(await sb.calls('quay')).toEqual(['quay.io']);
   });
@@ -112,7 +120,9 @@ describe('credential helpers: lookup order', () => {
 
 describe('credential helpers: answers', () => {
   it('turns the <token> user name into a refresh-token credential', async () => {
-    await sb.tableHelper('acr', { 'myacr.azurecr.io': { ServerURL: 'myacr.azurecr.io', Username: '<token>', Secret: 'refresh-1' } });
+    await sb.tableHelper('acr', {
+      'myacr.azurecr.io': { ServerURL: 'myacr.azurecr.io', Username: '<token>', Secret: 'refresh-1' },
+    });
     await sb.writeJson(configFile, { credHelpers: { 'myacr.azurecr.io': 'acr' } });
     expect(await dockerCredentials({ env: sb.env })(ctx('myacr.azurecr.io'))).toEqual({ refreshToken: 'refresh-1' });
   });
@@ -125,7 +135,10 @@ describe('credential helpers: answers', () => {
   });
 
   it('answers undefined when the helper says it on stderr, or on stdout with exit 0, where docker reads only stdout of a failed helper (docker-credential-helpers client/client.go, credentials/error.go): a documented difference', async () => {
-    await sb.helper('err', '#!/bin/sh\ncat >/dev/null\necho "Error: credentials not found in native keychain" >&2\nexit 1\n');
+    await sb.helper(
+      'err',
+      '#!/bin/sh\ncat >/dev/null\necho "Error: credentials not found in native keychain" >&2\nexit 1\n',
+    );
     await sb.helper('zero', '#!/bin/sh\ncat >/dev/null\necho "credentials not found in native keychain"\n');
     await sb.writeJson(configFile, { credHelpers: { 'a.io': 'err', 'b.io': 'zero' } });
     const provider = dockerCredentials({ env: sb.env });
@@ -149,18 +162,27 @@ process.stdin.on('end', () => process.stdout.write(JSON.stringify({ ServerURL: i
 `,
     );
     await sb.writeJson(configFile, { credHelpers: { 'localhost:5000': 'nodehelper' } });
-    expect(await dockerCredentials({ env: sb.env })(ctx('localhost:5000'))).toEqual({ username: 'n-localhost:5000', password: 'x' });
+    expect(await dockerCredentials({ env: sb.env })(ctx('localhost:5000'))).toEqual({
+      username: 'n-localhost:5000',
+      password: 'x',
+    });
   });
 });
 
 describe('credential helpers: output read as Go reads it (docker-credential-helpers client/client.go)', () => {
   it('uses an answer with lower-case keys: encoding/json matches keys case-insensitively', async () => {
-    await sb.helper('lower', `#!/bin/sh\ncat >/dev/null\nprintf '{"serverurl":"quay.io","username":"low","secret":"${SECRET}"}'\n`);
+    await sb.helper(
+      'lower',
+      `#!/bin/sh\ncat >/dev/null\nprintf '{"serverurl":"quay.io","username":"low","secret":"${SECRET}"}'\n`,
+    );
     await sb.writeJson(configFile, { credsStore: 'lower' });
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'low', password: SECRET });
     // podman reads helpers with the same client
     const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': 'lower' } });
-    expect(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).toEqual({ username: 'low', password: SECRET });
+    expect(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).toEqual({
+      username: 'low',
+      password: SECRET,
+    });
   });
 
   it('uses the first JSON value and ignores a log line after it: json.NewDecoder(…).Decode stops there', async () => {
@@ -206,7 +228,10 @@ describe('credential helpers: docker keeps a registrytoken from auths (cli/confi
 describe('credential helpers: a failing helper fails the lookup, as docker 29 (cli/command/registry.go RetrieveAuthTokenFromImage)', () => {
   it('does not fall back to the auths entry of the registry', async () => {
     await sb.helper('broken', `#!/bin/sh\ncat >/dev/null\necho ${shq(SECRET)}\nexit 1\n`);
-    await sb.writeJson(configFile, { credsStore: 'broken', auths: { 'quay.io': { auth: b64(`file:${SECRET}-file`) } } });
+    await sb.writeJson(configFile, {
+      credsStore: 'broken',
+      auths: { 'quay.io': { auth: b64(`file:${SECRET}-file`) } },
+    });
     const error = await errorOf(dockerCredentials({ env: sb.env })(ctx('quay.io')));
     expect(error).toBeInstanceOf(CredentialHelperError);
     expect((error as CredentialHelperError).reason).toBe('exit');
@@ -252,7 +277,12 @@ describe('credential helpers: failures', () => {
     await sb.writeJson(configFile, { credsStore: 'onlyhere' });
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toEqual({ username: 'u', password: 'p' });
     const withoutBin = { ...sb.env, PATH: '/usr/bin:/bin' };
-    expectHelperError(await errorOf(dockerCredentials({ env: withoutBin })(ctx('quay.io'))), 'docker-credential-onlyhere', 'quay.io', 'missing');
+    expectHelperError(
+      await errorOf(dockerCredentials({ env: withoutBin })(ctx('quay.io'))),
+      'docker-credential-onlyhere',
+      'quay.io',
+      'missing',
+    );
   });
 
   it('reports a non-zero exit without repeating the output', async () => {
@@ -308,7 +338,9 @@ describe('credential helpers: failures', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(5000);
-    expect(e.message).toBe('Credential helper docker-credential-hang for registry quay.io did not answer within 300 ms and was killed.');
+    expect(e.message).toBe(
+      'Credential helper docker-credential-hang for registry quay.io did not answer within 300 ms and was killed.',
+    );
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
     let alive = true;
     for (let i = 0; i < 50 && alive; i++) {
@@ -331,7 +363,9 @@ describe('credential helpers: failures', () => {
       'quay.io',
       'output-too-large',
     );
-    expect(e.message).toBe('Credential helper docker-credential-flood for registry quay.io wrote more than 65536 bytes.');
+    expect(e.message).toBe(
+      'Credential helper docker-credential-flood for registry quay.io wrote more than 65536 bytes.',
+    );
   });
 
   it('reports a helper that is not executable', async () => {

@@ -50,7 +50,9 @@ describe('dockerCredentials: auths entries', () => {
   });
 
   it('turns identitytoken into a refresh-token credential with the user name', async () => {
-    const config = { auths: { 'myacr.azurecr.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'rt-123' } } };
+    const config = {
+      auths: { 'myacr.azurecr.io': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'rt-123' } },
+    };
     expect(await lookup(config, 'myacr.azurecr.io')).toEqual({
       refreshToken: 'rt-123',
       username: '00000000-0000-0000-0000-000000000000',
@@ -58,7 +60,9 @@ describe('dockerCredentials: auths entries', () => {
   });
 
   it('turns a bare identitytoken into a refresh-token credential without user name', async () => {
-    expect(await lookup({ auths: { 'quay.io': { identitytoken: 'rt-9' } } }, 'quay.io')).toEqual({ refreshToken: 'rt-9' });
+    expect(await lookup({ auths: { 'quay.io': { identitytoken: 'rt-9' } } }, 'quay.io')).toEqual({
+      refreshToken: 'rt-9',
+    });
   });
 
   it('turns registrytoken into an access-token credential, before identitytoken and passwords', async () => {
@@ -80,8 +84,14 @@ describe('dockerCredentials: auths entries', () => {
   });
 
   it('matches the key Quay.IO to quay.io, where docker compares keys exactly (cli/config/credentials/file_store.go): a documented difference', async () => {
-    expect(await lookup({ auths: { 'Quay.IO': { auth: b64('a:b') } } }, 'quay.io')).toEqual({ username: 'a', password: 'b' });
-    expect(await lookup({ auths: { 'HTTPS://Quay.IO/v1/': { auth: b64('c:d') } } }, 'quay.io')).toEqual({ username: 'c', password: 'd' });
+    expect(await lookup({ auths: { 'Quay.IO': { auth: b64('a:b') } } }, 'quay.io')).toEqual({
+      username: 'a',
+      password: 'b',
+    });
+    expect(await lookup({ auths: { 'HTTPS://Quay.IO/v1/': { auth: b64('c:d') } } }, 'quay.io')).toEqual({
+      username: 'c',
+      password: 'd',
+    });
   });
 });
 
@@ -91,14 +101,21 @@ describe('dockerCredentials: keys', () => {
   for (const key of hubKeys) {
     for (const request of hubRequests) {
       it(`Docker Hub: key ${key} serves a request to ${request} (cli/config/credentials/file_store.go matches only the v1 URL: a documented difference)`, async () => {
-        expect(await lookup({ auths: { [key]: { auth: b64('hub:pw') } } }, request)).toEqual({ username: 'hub', password: 'pw' });
+        expect(await lookup({ auths: { [key]: { auth: b64('hub:pw') } } }, request)).toEqual({
+          username: 'hub',
+          password: 'pw',
+        });
       });
     }
   }
 
   it("Docker Hub: docker's own key wins over other aliases, whatever the order", async () => {
-    const a = { auths: { 'docker.io': { auth: b64('alias:1') }, 'https://index.docker.io/v1/': { auth: b64('native:2') } } };
-    const b = { auths: { 'https://index.docker.io/v1/': { auth: b64('native:2') }, 'docker.io': { auth: b64('alias:1') } } };
+    const a = {
+      auths: { 'docker.io': { auth: b64('alias:1') }, 'https://index.docker.io/v1/': { auth: b64('native:2') } },
+    };
+    const b = {
+      auths: { 'https://index.docker.io/v1/': { auth: b64('native:2') }, 'docker.io': { auth: b64('alias:1') } },
+    };
     expect(await lookup(a, 'registry-1.docker.io')).toEqual({ username: 'native', password: '2' });
     expect(await lookup(b, 'registry-1.docker.io')).toEqual({ username: 'native', password: '2' });
   });
@@ -113,7 +130,10 @@ describe('dockerCredentials: keys', () => {
     ['http://localhost:5000/v2/', 'localhost:5000'],
   ] as const) {
     it(`key ${key} matches its host ${request}`, async () => {
-      expect(await lookup({ auths: { [key]: { auth: b64('k:v') } } }, request)).toEqual({ username: 'k', password: 'v' });
+      expect(await lookup({ auths: { [key]: { auth: b64('k:v') } } }, request)).toEqual({
+        username: 'k',
+        password: 'v',
+      });
     });
   }
 
@@ -140,7 +160,10 @@ describe('dockerCredentials: where the file is', () => {
     await sb.writeJson(sb.path('dc', 'config.json'), { auths: { 'quay.io': { auth: b64('env:2') } } });
     await sb.writeJson(sb.path('opt', 'config.json'), { auths: { 'quay.io': { auth: b64('opt:3') } } });
     const env = { ...sb.env, DOCKER_CONFIG: sb.path('dc') };
-    expect(await dockerCredentials({ env, configDir: sb.path('opt') })(ctx('quay.io'))).toEqual({ username: 'opt', password: '3' });
+    expect(await dockerCredentials({ env, configDir: sb.path('opt') })(ctx('quay.io'))).toEqual({
+      username: 'opt',
+      password: '3',
+    });
   });
 
   it('answers undefined (anonymous) when there is no config file or folder', async () => {
@@ -204,7 +227,11 @@ describe('dockerCredentials: errors', () => {
   it('rejects an invalid auth value for the registry asked, naming the key but not the value', async () => {
     const provider = dockerCredentials({ env: sb.env });
     await sb.writeJson(configFile, {
-      auths: { 'quay.io': { auth: '!!TOPSECRET!!' }, 'ghcr.io': { auth: b64('TOPSECRET-no-colon') }, 'docker.io': { auth: b64('ok:1') } },
+      auths: {
+        'quay.io': { auth: '!!TOPSECRET!!' },
+        'ghcr.io': { auth: b64('TOPSECRET-no-colon') },
+        'docker.io': { auth: b64('ok:1') },
+      },
     });
     const bad64 = await Promise.resolve(provider(ctx('quay.io'))).catch((e: unknown) => e);
     expect(bad64).toBeInstanceOf(CredentialConfigError);
@@ -230,12 +257,16 @@ describe('dockerCredentials: errors', () => {
 describe('dockerCredentials: what docker reads that we do not', () => {
   it('does not pick a platform helper when the file holds no login, where docker does (cli/config/config.go LoadDefaultConfigFile, cli/config/credentials/default_store.go)', async () => {
     for (const name of ['secretservice', 'pass', 'osxkeychain', 'wincred', 'desktop']) {
-      await sb.tableHelper(name, { 'quay.io': { Username: name, Secret: 's' }, 'https://index.docker.io/v1/': { Username: name, Secret: 's' } });
+      await sb.tableHelper(name, {
+        'quay.io': { Username: name, Secret: 's' },
+        'https://index.docker.io/v1/': { Username: name, Secret: 's' },
+      });
     }
     expect(await dockerCredentials({ env: sb.env })(ctx('quay.io'))).toBeUndefined();
     await sb.writeJson(configFile, { auths: {} });
     expect(await dockerCredentials({ env: sb.env })(ctx('registry-1.docker.io'))).toBeUndefined();
-    for (const name of ['secretservice', 'pass', 'osxkeychain', 'wincred', 'desktop']) expect(await sb.calls(name)).toEqual([]);
+    for (const name of ['secretservice', 'pass', 'osxkeychain', 'wincred', 'desktop'])
+      expect(await sb.calls(name)).toEqual([]);
   });
 
   it('does not read DOCKER_AUTH_CONFIG, which docker reads before the file (cli/config/configfile/file.go GetCredentialsStore)', async () => {

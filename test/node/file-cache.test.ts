@@ -34,7 +34,10 @@ describe('FileTokenCache', () => {
     expect(await later.get('registry\nhttps://r.example')).toEqual({ scheme: 'basic' });
     // Written again: the expired entry is gone from the file.
     await later.set('b', token('b'), 100);
-    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).entries).sort()).toEqual(['b', 'registry\nhttps://r.example']);
+    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).entries).sort()).toEqual([
+      'b',
+      'registry\nhttps://r.example',
+    ]);
   });
 
   it('creates its folder 0700 and the file 0600, and leaves no temporary file behind', async () => {
@@ -77,18 +80,22 @@ describe('FileTokenCache', () => {
 
   it('a file it cannot write rejects the write (the auth fetch reports it and goes on)', async () => {
     await writeFile(join(dir, 'deeper'), 'a file where the folder should be');
-    await expect(new FileTokenCache(file).set('a', token('a'), 1000)).rejects.toMatchObject({ code: expect.stringMatching(/EEXIST|ENOTDIR/) });
+    await expect(new FileTokenCache(file).set('a', token('a'), 1000)).rejects.toMatchObject({
+      code: expect.stringMatching(/EEXIST|ENOTDIR/),
+    });
   });
 });
 
 describe('cacheDirectory', () => {
-  it('is $XDG_CACHE_HOME when absolute, else the platform\'s own', () => {
+  it("is $XDG_CACHE_HOME when absolute, else the platform's own", () => {
     expect(cacheDirectory({ HOME: '/home/u', XDG_CACHE_HOME: '/x/cache' }, 'linux')).toBe('/x/cache');
     expect(cacheDirectory({ HOME: '/home/u', XDG_CACHE_HOME: 'relative' }, 'linux')).toBe('/home/u/.cache');
     expect(cacheDirectory({ HOME: '/home/u', XDG_CACHE_HOME: '' }, 'linux')).toBe('/home/u/.cache');
     expect(cacheDirectory({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Caches');
     expect(cacheDirectory({ HOME: '/Users/u', XDG_CACHE_HOME: '/x/cache' }, 'darwin')).toBe('/x/cache');
-    expect(cacheDirectory({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local', USERPROFILE: 'C:\\Users\\u' }, 'win32')).toBe('C:\\Users\\u\\AppData\\Local');
+    expect(cacheDirectory({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local', USERPROFILE: 'C:\\Users\\u' }, 'win32')).toBe(
+      'C:\\Users\\u\\AppData\\Local',
+    );
     expect(cacheDirectory({ HOME: '/home/u' }, 'win32')).toBe(join('/home/u', 'AppData', 'Local'));
   });
 });

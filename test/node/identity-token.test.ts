@@ -21,7 +21,13 @@ beforeEach(async () => {
   // What `docker login` stores for an OAuth2 registry: a refresh token from the password grant.
   const res = await fetch(registry.realm, {
     method: 'POST',
-    body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: 'alice-pw', client_id: 'docker', service: registry.service }),
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: 'alice',
+      password: 'alice-pw',
+      client_id: 'docker',
+      service: registry.service,
+    }),
   });
   refreshToken = ((await res.json()) as { refresh_token: string }).refresh_token;
   registry.clearLog();
@@ -31,8 +37,7 @@ afterEach(async () => {
   await sb.cleanup();
 });
 
-const grants = () =>
-  registry.log.filter((e) => e.server === 'token').map((e) => `${e.method} ${e.status}`);
+const grants = () => registry.log.filter((e) => e.server === 'token').map((e) => `${e.method} ${e.status}`);
 
 describe('identity tokens through the refresh grant', () => {
   it('config.json identitytoken → POST grant_type=refresh_token → an authorised request', async () => {
@@ -48,7 +53,10 @@ describe('identity tokens through the refresh grant', () => {
 
   it('a credential helper answering Username "<token>" is used the same way', async () => {
     const helper = join(sb.bin, 'docker-credential-fake');
-    await writeFile(helper, `#!/bin/sh\ncat >/dev/null\necho '{"ServerURL":"${registry.host}","Username":"<token>","Secret":"${refreshToken}"}'\n`);
+    await writeFile(
+      helper,
+      `#!/bin/sh\ncat >/dev/null\necho '{"ServerURL":"${registry.host}","Username":"<token>","Secret":"${refreshToken}"}'\n`,
+    );
     await chmod(helper, 0o755);
     await sb.writeJson(join(sb.home, '.docker', 'config.json'), { credsStore: 'fake' });
     const authFetch = createAuthFetch({ credentials: dockerCredentials({ env: sb.env }) });
@@ -57,7 +65,9 @@ describe('identity tokens through the refresh grant', () => {
   });
 
   it('a revoked identity token ends in a typed error, not a loop', async () => {
-    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { auths: { [registry.host]: { identitytoken: 'not-a-known-token' } } });
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), {
+      auths: { [registry.host]: { identitytoken: 'not-a-known-token' } },
+    });
     const authFetch = createAuthFetch({ credentials: dockerCredentials({ env: sb.env }) });
     await expect(authFetch(`${registry.url}/v2/team/app/tags/list`)).rejects.toMatchObject({ code: 'TOKEN_DENIED' });
     // the POST is refused (400 invalid_grant), the GET fallback with the token as Basic password too (401)

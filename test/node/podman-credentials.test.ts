@@ -19,7 +19,14 @@ const authsFor = (key: string, user: string) => ({ auths: { [key]: { auth: b64(`
 const userOf = (credential: unknown): string | undefined => (credential as { username?: string } | undefined)?.username;
 
 describe('podmanCredentials: which files', () => {
-  let files: { registryAuthFile: string; runtime: string; configHome: string; homeConfig: string; dockerEnv: string; dockerHome: string };
+  let files: {
+    registryAuthFile: string;
+    runtime: string;
+    configHome: string;
+    homeConfig: string;
+    dockerEnv: string;
+    dockerHome: string;
+  };
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
@@ -113,7 +120,9 @@ describe('podmanCredentials: what podman reads that we do not', () => {
 
 describe('podmanCredentials: no files', () => {
   it('answers undefined when no file exists', async () => {
-    expect(await podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } })(ctx('quay.io'))).toBeUndefined();
+    expect(
+      await podmanCredentials({ env: { ...sb.env, XDG_RUNTIME_DIR: sb.path('run') } })(ctx('quay.io')),
+    ).toBeUndefined();
   });
 });
 
@@ -148,9 +157,13 @@ describe('podmanCredentials: namespaced keys', () => {
   it("uses the request's repository: the scope that asks more than pull, whatever the order", async () => {
     await sb.writeJson(authFile, { auths });
     const provider = podmanCredentials({ env: sb.env, authFile });
-    expect(userOf(await provider(ctx('quay.io', ['repository:team/app:pull,push', 'repository:base/img:pull'])))).toBe('app');
+    expect(userOf(await provider(ctx('quay.io', ['repository:team/app:pull,push', 'repository:base/img:pull'])))).toBe(
+      'app',
+    );
     // a mount into team/app from base/img: the sorted scopes put the source first
-    expect(userOf(await provider(ctx('quay.io', ['repository:base/img:pull', 'repository:team/app:pull,push'])))).toBe('app');
+    expect(userOf(await provider(ctx('quay.io', ['repository:base/img:pull', 'repository:team/app:pull,push'])))).toBe(
+      'app',
+    );
   });
 
   it('answers undefined when only a namespace of another repository matches', async () => {
@@ -186,7 +199,12 @@ describe('podmanCredentials: namespaced keys', () => {
       // a namespace under another Hub name is not normalised: the registry-wide alias answers
       expect(userOf(await provider(ctx(registry, pull('myorg/app'))))).toBe('hub-alias');
     }
-    for (const key of ['docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'http://registry-1.docker.io/v2/']) {
+    for (const key of [
+      'docker.io',
+      'registry-1.docker.io',
+      'https://index.docker.io/v1/',
+      'http://registry-1.docker.io/v2/',
+    ]) {
       await sb.writeJson(authFile, { auths: { [key]: { auth: b64('hub:pw') } } });
       expect(userOf(await provider(ctx('registry-1.docker.io', pull('library/nginx'))))).toBe('hub');
     }
@@ -200,16 +218,22 @@ describe('podmanCredentials: namespaced keys', () => {
     }
     for (const key of ['https://quay.io', 'http://quay.io/v1/', 'https://quay.io/team/other']) {
       await sb.writeJson(authFile, { auths: { [key]: { auth: b64('url-key:pw') } } });
-      expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io', pull('team/app'))))).toBe('url-key');
+      expect(userOf(await podmanCredentials({ env: sb.env, authFile })(ctx('quay.io', pull('team/app'))))).toBe(
+        'url-key',
+      );
     }
     // docker's reading of the same key finds it (cli/config/credentials/file_store.go ConvertToHostname)
-    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { auths: { 'quay.io/': { auth: b64('docker-way:pw') } } });
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), {
+      auths: { 'quay.io/': { auth: b64('docker-way:pw') } },
+    });
     expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io')))).toBeUndefined();
     expect(userOf(await dockerCredentials({ env: sb.env })(ctx('quay.io')))).toBe('docker-way');
   });
 
   it('supports namespaced keys in the docker config.json fallback too', async () => {
-    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { auths: { 'quay.io/team': { auth: b64('docker-team:pw') } } });
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), {
+      auths: { 'quay.io/team': { auth: b64('docker-team:pw') } },
+    });
     expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io', pull('team/app'))))).toBe('docker-team');
   });
 
@@ -230,7 +254,10 @@ describe('podmanCredentials: namespaced keys', () => {
     expect(await provider(ctx('d.io'))).toBeUndefined();
     expect(await provider(ctx('e.io'))).toEqual({ username: 'user', password: 'pw' });
     // dockerCredentials reads all of them, as docker does
-    const docker = await sb.writeJson(sb.path('dockerdir', 'config.json'), JSON.parse(await readFile(authFile, 'utf8')));
+    const docker = await sb.writeJson(
+      sb.path('dockerdir', 'config.json'),
+      JSON.parse(await readFile(authFile, 'utf8')),
+    );
     const dockerProvider = dockerCredentials({ env: sb.env, configDir: dirname(docker) });
     expect(await dockerProvider(ctx('b.io'))).toEqual({ accessToken: 'at' });
     expect(await dockerProvider(ctx('c.io'))).toEqual({ username: 'u', password: 'p' });
@@ -267,7 +294,10 @@ describe('podmanCredentials: helpers', () => {
   });
 
   it('matches credHelpers keys exactly, as containers/image pkg/docker/config/config.go findCredentialsInFile', async () => {
-    await sb.tableHelper('pod', { 'docker.io': { Username: 'hub-helper', Secret: 's' }, 'quay.io': { Username: 'quay-helper', Secret: 's' } });
+    await sb.tableHelper('pod', {
+      'docker.io': { Username: 'hub-helper', Secret: 's' },
+      'quay.io': { Username: 'quay-helper', Secret: 's' },
+    });
     const authFile = await sb.writeJson(sb.path('auth.json'), {
       credHelpers: { 'index.docker.io': 'pod', 'https://quay.io': 'pod', 'Ghcr.io': 'pod' },
     });
@@ -279,7 +309,10 @@ describe('podmanCredentials: helpers', () => {
   });
 
   it('refuses an empty helper name, as podman fails running "docker-credential-" (containers/image pkg/docker/config/config.go findCredentialsInFile)', async () => {
-    const authFile = await sb.writeJson(sb.path('auth.json'), { credHelpers: { 'quay.io': '' }, auths: { 'quay.io': { auth: b64(`u:${SECRET}`) } } });
+    const authFile = await sb.writeJson(sb.path('auth.json'), {
+      credHelpers: { 'quay.io': '' },
+      auths: { 'quay.io': { auth: b64(`u:${SECRET}`) } },
+    });
     const error = await rejectionOf(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io')));
     expect(error).toBeInstanceOf(CredentialConfigError);
     expect((error as Error).message).toBe(
@@ -290,7 +323,10 @@ describe('podmanCredentials: helpers', () => {
 
   it('ignores credsStore, as podman does', async () => {
     await sb.tableHelper('store', { 'quay.io': { Username: 'store', Secret: 's' } });
-    await sb.writeJson(join(sb.home, '.docker', 'config.json'), { credsStore: 'store', auths: { 'quay.io': { auth: b64('inline:pw') } } });
+    await sb.writeJson(join(sb.home, '.docker', 'config.json'), {
+      credsStore: 'store',
+      auths: { 'quay.io': { auth: b64('inline:pw') } },
+    });
     expect(userOf(await podmanCredentials({ env: sb.env })(ctx('quay.io')))).toBe('inline');
     expect(await sb.calls('store')).toEqual([]);
   });
@@ -316,18 +352,24 @@ describe('podmanCredentials: files that change or are broken', () => {
 
   it('rejects malformed JSON with a typed error naming the file', async () => {
     const authFile = await sb.writeText(sb.path('auth.json'), '{"auths": TOPSECRET');
-    const error = await Promise.resolve(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).catch((e: unknown) => e);
+    const error = await Promise.resolve(podmanCredentials({ env: sb.env, authFile })(ctx('quay.io'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CredentialConfigError);
     expect((error as CredentialConfigError).file).toBe(authFile);
     expect((error as Error).message).toMatch(
-      new RegExp(`^Cannot use the credentials file ${authFile} \\(looking up quay\\.io\\): it is not valid JSON( \\(error at offset \\d+\\))?\\. Fix or remove the file`),
+      new RegExp(
+        `^Cannot use the credentials file ${authFile} \\(looking up quay\\.io\\): it is not valid JSON( \\(error at offset \\d+\\))?\\. Fix or remove the file`,
+      ),
     );
     expect((error as Error).message).not.toContain('TOPSECRET');
   });
 
   it('refuses an empty (0-byte) $XDG_RUNTIME_DIR/containers/auth.json, naming it, as containers/image pkg/docker/config/config.go (authPath.parse) fails on it', async () => {
     const runtime = await sb.writeText(sb.path('run', 'containers', 'auth.json'), '');
-    await sb.writeJson(sb.path('xdgconfig', 'containers', 'auth.json'), { auths: { 'quay.io': { auth: b64(`later:${SECRET}`) } } });
+    await sb.writeJson(sb.path('xdgconfig', 'containers', 'auth.json'), {
+      auths: { 'quay.io': { auth: b64(`later:${SECRET}`) } },
+    });
     const env = { ...sb.env, XDG_RUNTIME_DIR: sb.path('run'), XDG_CONFIG_HOME: sb.path('xdgconfig') };
     const error = await rejectionOf(podmanCredentials({ env })(ctx('quay.io')));
     expect(error).toBeInstanceOf(CredentialConfigError);

@@ -17,7 +17,9 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
 
 describe('getBlob', () => {
   it('streams the blob and ends cleanly when it hashes to its digest', async () => {
-    const seen = registry(() => new Response(data as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(data.byteLength) } }));
+    const seen = registry(
+      () => new Response(data as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(data.byteLength) } }),
+    );
     const blob = await client().getBlob('team/app', digest);
     expect(blob.digest).toBe(digest);
     expect(blob.size).toBe(data.byteLength);
@@ -34,7 +36,9 @@ describe('getBlob', () => {
   });
 
   it('errors on a size other than the descriptor says, up front or at the end', async () => {
-    registry(() => new Response(data as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(data.byteLength) } }));
+    registry(
+      () => new Response(data as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(data.byteLength) } }),
+    );
     expect(await rejection(client().getBlob('team/app', digest, { size: 5 }))).toMatchObject({ code: 'SIZE_MISMATCH' });
     // Without a Content-Length the count is kept while streaming.
     registry(() => new Response(new Blob([data as Uint8Array<ArrayBuffer>]).stream()));
@@ -46,14 +50,20 @@ describe('getBlob', () => {
 
   it('reports BLOB_UNKNOWN as a typed error', async () => {
     registry(() => new Response(errorBody('BLOB_UNKNOWN', 'blob unknown to registry', digest), { status: 404 }));
-    expect(await rejection(client().getBlob('team/app', digest))).toMatchObject({ code: 'BLOB_UNKNOWN', status: 404, operation: 'getBlob' });
+    expect(await rejection(client().getBlob('team/app', digest))).toMatchObject({
+      code: 'BLOB_UNKNOWN',
+      status: 404,
+      operation: 'getBlob',
+    });
   });
 });
 
 describe('headBlob and deleteBlob', () => {
   it('HEAD gives digest and size, or undefined on 404', async () => {
     const seen = registry((req) =>
-      req.path.endsWith(digest) ? new Response(null, { headers: { 'content-length': '12000' } }) : new Response(null, { status: 404 }),
+      req.path.endsWith(digest)
+        ? new Response(null, { headers: { 'content-length': '12000' } })
+        : new Response(null, { status: 404 }),
     );
     expect(await client().headBlob('team/app', digest)).toEqual({ digest, size: 12000 });
     expect(await client().headBlob('team/app', sha256('x'))).toBeUndefined();

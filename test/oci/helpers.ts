@@ -16,7 +16,8 @@ export interface Seen {
   body: Uint8Array;
 }
 
-export const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export const sha256 = (bytes: Uint8Array | string): string =>
+  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** Routes every request to `answer`; returns the requests seen, in order. */
@@ -29,7 +30,12 @@ export function registry(answer: (req: Seen, index: number) => Response | Promis
       request.headers.forEach((value, name) => {
         headers[name] = value;
       });
-      const entry: Seen = { method: request.method, path: url.pathname + url.search, headers, body: new Uint8Array(await request.arrayBuffer()) };
+      const entry: Seen = {
+        method: request.method,
+        path: url.pathname + url.search,
+        headers,
+        body: new Uint8Array(await request.arrayBuffer()),
+      };
       seen.push(entry);
       return answer(entry, seen.length - 1);
     }),

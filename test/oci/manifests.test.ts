@@ -55,7 +55,9 @@ describe('getManifest', () => {
 
   it('refuses manifests larger than maxManifestBytes', async () => {
     registry(() => serve(bytes, { 'content-type': OCI_MANIFEST }));
-    expect(await rejection(client({ maxManifestBytes: 10 }).getManifest('team/app', 'latest'))).toMatchObject({ code: 'TOO_LARGE' });
+    expect(await rejection(client({ maxManifestBytes: 10 }).getManifest('team/app', 'latest'))).toMatchObject({
+      code: 'TOO_LARGE',
+    });
   });
 
   it('turns the registry error body into a RegistryError with its code', async () => {
@@ -78,9 +80,15 @@ describe('getManifest', () => {
 
   it('derives the code from the status when the body says nothing', async () => {
     registry(() => new Response('<html>nope</html>', { status: 404 }));
-    expect(await rejection(client().getManifest('team/app', 'x'))).toMatchObject({ code: 'MANIFEST_UNKNOWN', errors: [] });
+    expect(await rejection(client().getManifest('team/app', 'x'))).toMatchObject({
+      code: 'MANIFEST_UNKNOWN',
+      errors: [],
+    });
     registry(() => new Response('', { status: 429 }));
-    expect(await rejection(client().getManifest('team/app', 'x'))).toMatchObject({ code: 'TOOMANYREQUESTS', status: 429 });
+    expect(await rejection(client().getManifest('team/app', 'x'))).toMatchObject({
+      code: 'TOOMANYREQUESTS',
+      status: 429,
+    });
     registry(() => new Response('', { status: 403 }));
     expect(await rejection(client().getManifest('team/app', 'x'))).toMatchObject({ code: 'DENIED', status: 403 });
   });
@@ -89,7 +97,9 @@ describe('getManifest', () => {
     const seen = registry(() => new Response('{}'));
     expect(await rejection(client().getManifest('Team/App', 'latest'))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(await rejection(client().getManifest('team/app', '../x'))).toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect(await rejection(client().getManifest('team/app', 'sha512:abc'))).toMatchObject({ code: 'UNSUPPORTED_DIGEST' });
+    expect(await rejection(client().getManifest('team/app', 'sha512:abc'))).toMatchObject({
+      code: 'UNSUPPORTED_DIGEST',
+    });
     expect(await rejection(client().getManifest('team/app', 'sha256:ABC'))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(seen).toEqual([]);
   });
@@ -99,25 +109,48 @@ describe('headManifest', () => {
   it('returns the descriptor from the headers, undefined on 404', async () => {
     const seen = registry((req) =>
       req.path.endsWith('/v1')
-        ? new Response(null, { status: 200, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': digest, 'content-length': String(bytes.byteLength) } })
+        ? new Response(null, {
+            status: 200,
+            headers: {
+              'content-type': OCI_MANIFEST,
+              'docker-content-digest': digest,
+              'content-length': String(bytes.byteLength),
+            },
+          })
         : new Response(null, { status: 404 }),
     );
-    expect(await client().headManifest('team/app', 'v1')).toEqual({ digest, mediaType: OCI_MANIFEST, size: bytes.byteLength });
+    expect(await client().headManifest('team/app', 'v1')).toEqual({
+      digest,
+      mediaType: OCI_MANIFEST,
+      size: bytes.byteLength,
+    });
     expect(await client().headManifest('team/app', 'v2')).toBeUndefined();
     expect(lines(seen)).toEqual(['HEAD /v2/team/app/manifests/v1', 'HEAD /v2/team/app/manifests/v2']);
     expect(seen[0]!.headers.accept).toContain('application/vnd.oci.image.index.v1+json');
   });
 
   it('falls back to a GET when the HEAD leaves out the digest', async () => {
-    const seen = registry((req) => (req.method === 'HEAD' ? new Response(null, { status: 200 }) : serve(bytes, { 'content-type': OCI_MANIFEST })));
-    expect(await client().headManifest('team/app', 'v1')).toEqual({ digest, mediaType: OCI_MANIFEST, size: bytes.byteLength });
+    const seen = registry((req) =>
+      req.method === 'HEAD' ? new Response(null, { status: 200 }) : serve(bytes, { 'content-type': OCI_MANIFEST }),
+    );
+    expect(await client().headManifest('team/app', 'v1')).toEqual({
+      digest,
+      mediaType: OCI_MANIFEST,
+      size: bytes.byteLength,
+    });
     expect(lines(seen)).toEqual(['HEAD /v2/team/app/manifests/v1', 'GET /v2/team/app/manifests/v1']);
   });
 });
 
 describe('putManifest', () => {
   it('sends the JSON with its media type and returns the digest and resolved location', async () => {
-    const seen = registry(() => new Response(null, { status: 201, headers: { location: `/v2/team/app/manifests/${digest}`, 'docker-content-digest': digest } }));
+    const seen = registry(
+      () =>
+        new Response(null, {
+          status: 201,
+          headers: { location: `/v2/team/app/manifests/${digest}`, 'docker-content-digest': digest },
+        }),
+    );
     const put = await client().putManifest('team/app', 'v1', manifest as never);
     expect(put).toEqual({ digest, location: `https://registry.test/v2/team/app/manifests/${digest}` });
     expect(lines(seen)).toEqual(['PUT /v2/team/app/manifests/v1']);
@@ -128,7 +161,9 @@ describe('putManifest', () => {
   it('sends bytes as they are (a copy keeps its digest), with the media type given', async () => {
     const raw = text('{\n  "schemaVersion": 2, "manifests": []\n}');
     const seen = registry(() => new Response(null, { status: 201 }));
-    const put = await client().putManifest('team/app', sha256(raw), raw, { mediaType: 'application/vnd.oci.image.index.v1+json' });
+    const put = await client().putManifest('team/app', sha256(raw), raw, {
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+    });
     expect(put).toEqual({ digest: sha256(raw), location: undefined });
     expect(seen[0]!.body).toEqual(raw);
     expect(seen[0]!.headers['content-type']).toBe('application/vnd.oci.image.index.v1+json');
@@ -136,15 +171,28 @@ describe('putManifest', () => {
 
   it('refuses, before sending, a manifest without a media type or under a digest it does not have', async () => {
     const seen = registry(() => new Response(null, { status: 201 }));
-    expect(await rejection(client().putManifest('team/app', 'v1', '{"schemaVersion":2}'))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await rejection(client().putManifest('team/app', 'v1', '{"schemaVersion":2}'))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(await rejection(client().putManifest('team/app', sha256('x'), bytes))).toBeInstanceOf(DigestMismatchError);
-    expect(await rejection(client().putManifest('team/app', 'v1', 'not json'))).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect(await rejection(client().putManifest('team/app', 'v1', 'not json'))).toMatchObject({
+      code: 'INVALID_RESPONSE',
+    });
     expect(seen).toEqual([]);
   });
 
   it('reports MANIFEST_BLOB_UNKNOWN and friends as typed errors', async () => {
-    registry(() => new Response(errorBody('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: 'sha256:x' }), { status: 400 }));
-    expect(await rejection(client().putManifest('team/app', 'v1', bytes))).toMatchObject({ code: 'MANIFEST_BLOB_UNKNOWN', status: 400, operation: 'putManifest' });
+    registry(
+      () =>
+        new Response(errorBody('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: 'sha256:x' }), {
+          status: 400,
+        }),
+    );
+    expect(await rejection(client().putManifest('team/app', 'v1', bytes))).toMatchObject({
+      code: 'MANIFEST_BLOB_UNKNOWN',
+      status: 400,
+      operation: 'putManifest',
+    });
   });
 });
 
@@ -157,6 +205,9 @@ describe('deleteManifest', () => {
 
   it('reports UNSUPPORTED when the registry has deletes disabled', async () => {
     registry(() => new Response(errorBody('UNSUPPORTED', 'The operation is unsupported.'), { status: 405 }));
-    expect(await rejection(client().deleteManifest('team/app', digest))).toMatchObject({ code: 'UNSUPPORTED', status: 405 });
+    expect(await rejection(client().deleteManifest('team/app', digest))).toMatchObject({
+      code: 'UNSUPPORTED',
+      status: 405,
+    });
   });
 });

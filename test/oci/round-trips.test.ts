@@ -24,12 +24,19 @@ function imageOf(config: Uint8Array, layer: Uint8Array): ImageManifest {
   return {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(config), size: config.byteLength },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(layer), size: layer.byteLength }],
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: sha256Digest(config),
+      size: config.byteLength,
+    },
+    layers: [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(layer), size: layer.byteLength },
+    ],
   };
 }
 
-const lines = (reg: ReferenceRegistry): string[] => reg.log.map((e) => `${e.method} ${e.server === 'token' ? '/token' : e.path} ${e.status}`);
+const lines = (reg: ReferenceRegistry): string[] =>
+  reg.log.map((e) => `${e.method} ${e.server === 'token' ? '/token' : e.path} ${e.status}`);
 
 describe('operations through the token flow (reference registry)', () => {
   let reg: ReferenceRegistry;
@@ -43,7 +50,10 @@ describe('operations through the token flow (reference registry)', () => {
   beforeAll(async () => {
     reg = await startReferenceRegistry({
       users: { alice: 'alice-pw', bob: 'bob-pw' },
-      repositories: { 'library/hello': { public: true, acl: { alice: ['*'] } }, 'team/app': { acl: { alice: ['*'], bob: ['pull'] } } },
+      repositories: {
+        'library/hello': { public: true, acl: { alice: ['*'] } },
+        'team/app': { acl: { alice: ['*'], bob: ['pull'] } },
+      },
     });
   });
   afterAll(() => reg.close());
@@ -77,7 +87,10 @@ describe('operations through the token flow (reference registry)', () => {
   it('pulls it cold for 5 requests in all, then a second repository for no 401', async () => {
     const oci = createOciClient({ registry: reg.url, credentials: { username: 'bob', password: 'bob-pw' } });
     const got = await oci.getManifest('team/app', 'v1');
-    const blobs = await Promise.all([oci.getBlob('team/app', manifest.config.digest), oci.getBlob('team/app', manifest.layers[0]!.digest)]);
+    const blobs = await Promise.all([
+      oci.getBlob('team/app', manifest.config.digest),
+      oci.getBlob('team/app', manifest.layers[0]!.digest),
+    ]);
     expect(sha256Digest(await blobs[0].bytes())).toBe(manifest.config.digest);
     expect(sha256Digest(await blobs[1].bytes())).toBe(manifest.layers[0]!.digest);
     expect(got.manifest).toEqual(manifest);
@@ -92,12 +105,24 @@ describe('operations through the token flow (reference registry)', () => {
     const oci = alice();
     await oci.headManifest('team/app', 'v1');
     reg.clearLog();
-    const mounted = await oci.pushBlob('team/copy', streamOf(layer, 1 << 20), { from: 'team/app', digest: manifest.layers[0]!.digest, size: layer.byteLength });
+    const mounted = await oci.pushBlob('team/copy', streamOf(layer, 1 << 20), {
+      from: 'team/app',
+      digest: manifest.layers[0]!.digest,
+      size: layer.byteLength,
+    });
     await oci.pushBlob('team/copy', config, { from: 'team/app' });
     await oci.putManifest('team/copy', 'v1', manifest);
     expect(mounted.mounted).toBe(true);
-    expect(lines(reg)).toEqual(['GET /token 200', 'POST /v2/team/copy/blobs/uploads/ 201', 'POST /v2/team/copy/blobs/uploads/ 201', 'PUT /v2/team/copy/manifests/v1 201']);
-    expect(new URLSearchParams(reg.log[0]!.query).getAll('scope')).toEqual(['repository:team/app:pull', 'repository:team/copy:pull,push']);
+    expect(lines(reg)).toEqual([
+      'GET /token 200',
+      'POST /v2/team/copy/blobs/uploads/ 201',
+      'POST /v2/team/copy/blobs/uploads/ 201',
+      'PUT /v2/team/copy/manifests/v1 201',
+    ]);
+    expect(new URLSearchParams(reg.log[0]!.query).getAll('scope')).toEqual([
+      'repository:team/app:pull',
+      'repository:team/copy:pull,push',
+    ]);
   });
 
   it('pages tags along Link headers (one token, one request per page)', async () => {
@@ -122,11 +147,20 @@ describe('operations through the token flow (reference registry)', () => {
   it('lists referrers through the referrers API', async () => {
     const oci = alice();
     const subject = await oci.headManifest('team/app', 'v1');
-    const artifact = { ...manifest, artifactType: 'application/vnd.example.sig', subject: { mediaType: manifest.mediaType!, digest: subject!.digest, size: subject!.size } };
+    const artifact = {
+      ...manifest,
+      artifactType: 'application/vnd.example.sig',
+      subject: { mediaType: manifest.mediaType!, digest: subject!.digest, size: subject!.size },
+    };
     const put = await oci.putManifest('team/app', 'sig', artifact);
     reg.clearLog();
     expect(await oci.referrers('team/app', subject!.digest)).toEqual([
-      { mediaType: manifest.mediaType, digest: put.digest, size: enc.encode(JSON.stringify(artifact)).byteLength, artifactType: 'application/vnd.example.sig' },
+      {
+        mediaType: manifest.mediaType,
+        digest: put.digest,
+        size: enc.encode(JSON.stringify(artifact)).byteLength,
+        artifactType: 'application/vnd.example.sig',
+      },
     ]);
     expect(lines(reg)).toEqual([`GET /v2/team/app/referrers/${subject!.digest} 200`]);
   });
@@ -139,16 +173,27 @@ describe('operations through the token flow (reference registry)', () => {
       ['listTags', (oci) => oci.listTags('team/app'), ['repository:team/app:pull']],
       ['referrers', (oci) => oci.referrers('team/app', missing), ['repository:team/app:pull']],
       ['pushBlob', (oci) => oci.pushBlob('team/app', config), ['repository:team/app:pull,push']],
-      ['pushBlob from', (oci) => oci.pushBlob('team/new', config, { from: 'team/app' }), ['repository:team/app:pull', 'repository:team/new:pull,push']],
+      [
+        'pushBlob from',
+        (oci) => oci.pushBlob('team/new', config, { from: 'team/app' }),
+        ['repository:team/app:pull', 'repository:team/new:pull,push'],
+      ],
       ['putManifest', (oci) => oci.putManifest('team/app', 'v1', manifest), ['repository:team/app:pull,push']],
-      ['deleteManifest', (oci) => oci.deleteManifest('team/app', missing).catch(() => undefined), ['repository:team/app:delete']],
+      [
+        'deleteManifest',
+        (oci) => oci.deleteManifest('team/app', missing).catch(() => undefined),
+        ['repository:team/app:delete'],
+      ],
       ['catalog', (oci) => oci.catalog(), ['registry:catalog:*']],
     ];
     for (const [name, run, scopes] of cases) {
       reg.clearLog();
       await run(alice());
       const tokens = reg.log.filter((e) => e.server === 'token');
-      expect(tokens.map((e) => new URLSearchParams(e.query).getAll('scope')), name).toEqual([scopes]);
+      expect(
+        tokens.map((e) => new URLSearchParams(e.query).getAll('scope')),
+        name,
+      ).toEqual([scopes]);
       expect(reg.counts().unauthorized, name).toBe(1);
     }
   });
@@ -158,7 +203,11 @@ describe('operations through the token flow (reference registry)', () => {
     const error = await oci.pushBlob('team/app', config).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryError);
     expect(error).toMatchObject({ code: 'UNAUTHORIZED', status: 401, authError: 'insufficient_scope' });
-    expect(lines(reg)).toEqual(['POST /v2/team/app/blobs/uploads/ 401', 'GET /token 200', 'POST /v2/team/app/blobs/uploads/ 401']);
+    expect(lines(reg)).toEqual([
+      'POST /v2/team/app/blobs/uploads/ 401',
+      'GET /token 200',
+      'POST /v2/team/app/blobs/uploads/ 401',
+    ]);
   });
 });
 
@@ -174,7 +223,12 @@ describe('short-lived tokens (reference registry, one shared fake clock)', () =>
   beforeEach(() => reg.clearLog());
 
   it('replaces 5-second tokens before they expire, even between the chunks of one upload', async () => {
-    const oci = createOciClient({ registry: reg.url, credentials: { username: 'alice', password: 'pw' }, now: clock, chunkSize: 1000 });
+    const oci = createOciClient({
+      registry: reg.url,
+      credentials: { username: 'alice', password: 'pw' },
+      now: clock,
+      chunkSize: 1000,
+    });
     const data = new Uint8Array(10_000).map((_, i) => i & 0xff);
     // Each acknowledged chunk takes "2 seconds": the upload outlives several tokens.
     const pushed = await oci.pushBlob('team/app', streamOf(data, 3000), {
@@ -186,12 +240,22 @@ describe('short-lived tokens (reference registry, one shared fake clock)', () =>
     expect(reg.counts().unauthorized).toBe(1); // the very first POST only
     // A token is used for 3.75 s of its 5 (the margin is a quarter of its life): two chunks each, 9 PATCHes + PUT.
     expect(reg.counts().token).toBe(5);
-    expect(reg.log.filter((e) => e.server === 'registry').map((e) => e.status)).toEqual([401, 202, ...Array(9).fill(202), 201]);
+    expect(reg.log.filter((e) => e.server === 'registry').map((e) => e.status)).toEqual([
+      401,
+      202,
+      ...Array(9).fill(202),
+      201,
+    ]);
   });
 
   it('resends a chunk refused because its token expired early by the server clock (buffers are replayable)', async () => {
     let sdkNow = now;
-    const oci = createOciClient({ registry: reg.url, credentials: { username: 'alice', password: 'pw' }, now: () => sdkNow, chunkSize: 1000 });
+    const oci = createOciClient({
+      registry: reg.url,
+      credentials: { username: 'alice', password: 'pw' },
+      now: () => sdkNow,
+      chunkSize: 1000,
+    });
     await oci.ping();
     reg.clearLog();
     // The server's clock jumps past the token's life while the SDK still trusts it: the PATCH meets a 401.

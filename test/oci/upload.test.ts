@@ -20,7 +20,10 @@ function uploads(options: { mountable?: string[]; relative?: boolean; minChunk?:
     if (req.method === 'POST') {
       const mount = url.searchParams.get('mount');
       if (mount && options.mountable?.includes(mount)) {
-        return new Response(null, { status: 201, headers: { location: `/v2/team/app/blobs/${mount}`, 'docker-content-digest': mount } });
+        return new Response(null, {
+          status: 201,
+          headers: { location: `/v2/team/app/blobs/${mount}`, 'docker-content-digest': mount },
+        });
       }
       const headers: Record<string, string> = { location: session, range: '0-0' };
       if (options.minChunk) headers['oci-chunk-min-length'] = String(options.minChunk);
@@ -31,7 +34,10 @@ function uploads(options: { mountable?: string[]; relative?: boolean; minChunk?:
       return new Response(null, { status: 202, headers: { location: session, range: `0-${received - 1}` } });
     }
     const digest = url.searchParams.get('digest')!;
-    return new Response(null, { status: 201, headers: { location: `/v2/team/app/blobs/${digest}`, 'docker-content-digest': digest } });
+    return new Response(null, {
+      status: 201,
+      headers: { location: `/v2/team/app/blobs/${digest}`, 'docker-content-digest': digest },
+    });
   });
 }
 
@@ -66,7 +72,11 @@ describe('pushBlob: monolithic', () => {
   });
 
   it('takes strings, ArrayBuffers and Blobs as bytes', async () => {
-    for (const input of [new TextDecoder('latin1').decode(text('hello')), text('hello').buffer as ArrayBuffer, new Blob(['hello'])]) {
+    for (const input of [
+      new TextDecoder('latin1').decode(text('hello')),
+      text('hello').buffer as ArrayBuffer,
+      new Blob(['hello']),
+    ]) {
       const seen = uploads();
       expect(await client().pushBlob('team/app', input)).toEqual({ digest: sha256('hello'), size: 5, mounted: false });
       expect(seen[1]!.body).toEqual(text('hello'));
@@ -81,9 +91,13 @@ describe('pushBlob: monolithic', () => {
 
   it('refuses content that is not the digest or size promised, before any request', async () => {
     const seen = uploads();
-    expect(await rejection(client().pushBlob('team/app', data, { digest: sha256('x') }))).toBeInstanceOf(DigestMismatchError);
+    expect(await rejection(client().pushBlob('team/app', data, { digest: sha256('x') }))).toBeInstanceOf(
+      DigestMismatchError,
+    );
     expect(await rejection(client().pushBlob('team/app', data, { size: 1 }))).toMatchObject({ code: 'SIZE_MISMATCH' });
-    expect(await rejection(client().pushBlob('team/app', data, { digest: 'md5:abc' }))).toMatchObject({ code: 'UNSUPPORTED_DIGEST' });
+    expect(await rejection(client().pushBlob('team/app', data, { digest: 'md5:abc' }))).toMatchObject({
+      code: 'UNSUPPORTED_DIGEST',
+    });
     expect(await rejection(client().pushBlob('team/app', 42 as never))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(seen).toEqual([]);
   });
@@ -93,7 +107,9 @@ describe('pushBlob: chunked', () => {
   it('PATCHes full chunks with Content-Range, computes the digest on the way, and closes with the last piece', async () => {
     const seen = uploads();
     const progress: UploadProgress[] = [];
-    const pushed = await client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 333), { onProgress: (p) => progress.push(p) });
+    const pushed = await client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 333), {
+      onProgress: (p) => progress.push(p),
+    });
     expect(pushed).toEqual({ digest, size: 2500, mounted: false });
     expect(lines(seen)).toEqual([
       'POST /v2/team/app/blobs/uploads/',
@@ -101,7 +117,9 @@ describe('pushBlob: chunked', () => {
       `PATCH /v2/team/app/blobs/uploads/u1?${STATE}`,
       `PUT /v2/team/app/blobs/uploads/u1?${STATE}&digest=${encodeURIComponent(digest)}`,
     ]);
-    expect(seen.slice(1).map((s) => [s.headers['content-range'], s.headers['content-length'], s.headers['content-type']])).toEqual([
+    expect(
+      seen.slice(1).map((s) => [s.headers['content-range'], s.headers['content-length'], s.headers['content-type']]),
+    ).toEqual([
       ['0-999', '1000', 'application/octet-stream'],
       ['1000-1999', '1000', 'application/octet-stream'],
       [undefined, '500', 'application/octet-stream'],
@@ -133,7 +151,9 @@ describe('pushBlob: chunked', () => {
   it('cuts in-memory data larger than a chunk into PATCH slices, hashed once up front', async () => {
     const seen = uploads();
     const progress: UploadProgress[] = [];
-    expect(await client({ chunkSize: 1000 }).pushBlob('team/app', data, { onProgress: (p) => progress.push(p) })).toEqual({ digest, size: 2500, mounted: false });
+    expect(
+      await client({ chunkSize: 1000 }).pushBlob('team/app', data, { onProgress: (p) => progress.push(p) }),
+    ).toEqual({ digest, size: 2500, mounted: false });
     expect(lines(seen).map((l) => l.split(' ')[0])).toEqual(['POST', 'PATCH', 'PATCH', 'PUT']);
     expect(seen.slice(1).map((s) => [s.headers['content-range'], s.body.byteLength])).toEqual([
       ['0-999', 1000],
@@ -151,7 +171,10 @@ describe('pushBlob: chunked', () => {
     const seen = uploads();
     const empty = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     expect(await client().pushBlob('team/app', empty)).toEqual({ digest: sha256(''), size: 0, mounted: false });
-    expect(lines(seen)).toEqual(['POST /v2/team/app/blobs/uploads/', `PUT /v2/team/app/blobs/uploads/u1?${STATE}&digest=${encodeURIComponent(sha256(''))}`]);
+    expect(lines(seen)).toEqual([
+      'POST /v2/team/app/blobs/uploads/',
+      `PUT /v2/team/app/blobs/uploads/u1?${STATE}&digest=${encodeURIComponent(sha256(''))}`,
+    ]);
   });
 
   it('reads async iterables and large Blobs as streams', async () => {
@@ -159,12 +182,18 @@ describe('pushBlob: chunked', () => {
       for (let i = 0; i < data.length; i += 700) yield data.slice(i, i + 700);
     }
     let seen = uploads();
-    expect(await client({ chunkSize: 1000 }).pushBlob('team/app', pieces())).toEqual({ digest, size: 2500, mounted: false });
+    expect(await client({ chunkSize: 1000 }).pushBlob('team/app', pieces())).toEqual({
+      digest,
+      size: 2500,
+      mounted: false,
+    });
     expect(lines(seen).map((l) => l.split(' ')[0])).toEqual(['POST', 'PATCH', 'PATCH', 'PUT']);
 
     seen = uploads();
     const progress: UploadProgress[] = [];
-    await client({ chunkSize: 1000 }).pushBlob('team/app', new Blob([data as Uint8Array<ArrayBuffer>]), { onProgress: (p) => progress.push(p) });
+    await client({ chunkSize: 1000 }).pushBlob('team/app', new Blob([data as Uint8Array<ArrayBuffer>]), {
+      onProgress: (p) => progress.push(p),
+    });
     expect(lines(seen).map((l) => l.split(' ')[0])).toEqual(['POST', 'PATCH', 'PATCH', 'PUT']);
     expect(progress.map((p) => p.total)).toEqual([2500, 2500, 2500]);
   });
@@ -177,7 +206,9 @@ describe('pushBlob: chunked', () => {
 
   it('stops before completing when the stream is not the digest promised', async () => {
     const seen = uploads();
-    const error = await rejection(client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 500), { digest: sha256('other') }));
+    const error = await rejection(
+      client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 500), { digest: sha256('other') }),
+    );
     expect(error).toBeInstanceOf(DigestMismatchError);
     expect(lines(seen).map((l) => l.split(' ')[0])).toEqual(['POST', 'PATCH', 'PATCH']);
   });
@@ -188,7 +219,9 @@ describe('pushBlob: chunked', () => {
         ? new Response(null, { status: 202, headers: { location: '/v2/team/app/blobs/uploads/u1' } })
         : new Response(null, { status: 202, headers: { location: '/v2/team/app/blobs/uploads/u1', range: '0-10' } }),
     );
-    expect(await rejection(client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 500)))).toMatchObject({ code: 'INVALID_RESPONSE' });
+    expect(await rejection(client({ chunkSize: 1000 }).pushBlob('team/app', streamOf(data, 500)))).toMatchObject({
+      code: 'INVALID_RESPONSE',
+    });
   });
 
   it('cancels the source stream when the upload fails', async () => {
@@ -219,8 +252,12 @@ describe('pushBlob: cross-repository mount', () => {
   it('mounts with one POST when the registry has the blob in the source repository', async () => {
     const seen = uploads({ mountable: [digest] });
     const progress: UploadProgress[] = [];
-    expect(await client().pushBlob('team/app', data, { from: 'team/base', onProgress: (p) => progress.push(p) })).toEqual({ digest, size: 2500, mounted: true });
-    expect(lines(seen)).toEqual([`POST /v2/team/app/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=team%2Fbase`]);
+    expect(
+      await client().pushBlob('team/app', data, { from: 'team/base', onProgress: (p) => progress.push(p) }),
+    ).toEqual({ digest, size: 2500, mounted: true });
+    expect(lines(seen)).toEqual([
+      `POST /v2/team/app/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=team%2Fbase`,
+    ]);
     expect(progress).toEqual([{ transferred: 2500, total: 2500 }]);
   });
 
@@ -237,20 +274,36 @@ describe('pushBlob: cross-repository mount', () => {
         c.close();
       },
     });
-    expect(await client().pushBlob('team/app', source, { from: 'team/base', digest })).toEqual({ digest, size: 2500, mounted: true });
-    expect(lines(seen)).toEqual([`POST /v2/team/app/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=team%2Fbase`, `HEAD /v2/team/app/blobs/${digest}`]);
+    expect(await client().pushBlob('team/app', source, { from: 'team/base', digest })).toEqual({
+      digest,
+      size: 2500,
+      mounted: true,
+    });
+    expect(lines(seen)).toEqual([
+      `POST /v2/team/app/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=team%2Fbase`,
+      `HEAD /v2/team/app/blobs/${digest}`,
+    ]);
     expect(pulled).toBeLessThanOrEqual(1); // at most the stream's own first pull; nothing consumed by us
   });
 
   it('uploads into the session the failed mount opened, without a second POST', async () => {
     const seen = uploads({ mountable: [] });
-    expect(await client().pushBlob('team/app', data, { from: 'team/base' })).toEqual({ digest, size: 2500, mounted: false });
-    expect(lines(seen).map((l) => l.split('?')[0])).toEqual(['POST /v2/team/app/blobs/uploads/', 'PUT /v2/team/app/blobs/uploads/u1']);
+    expect(await client().pushBlob('team/app', data, { from: 'team/base' })).toEqual({
+      digest,
+      size: 2500,
+      mounted: false,
+    });
+    expect(lines(seen).map((l) => l.split('?')[0])).toEqual([
+      'POST /v2/team/app/blobs/uploads/',
+      'PUT /v2/team/app/blobs/uploads/u1',
+    ]);
   });
 
   it('needs the digest up front to mount a stream', async () => {
     const seen = uploads();
-    expect(await rejection(client().pushBlob('team/app', streamOf(data, 100), { from: 'team/base' }))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await rejection(client().pushBlob('team/app', streamOf(data, 100), { from: 'team/base' }))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(seen).toEqual([]);
   });
 });

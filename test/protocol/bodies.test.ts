@@ -57,7 +57,11 @@ describe('stream bodies are never sent twice', () => {
   it('on an unknown registry, learns its auth with one GET /v2/ and sends the stream authenticated', async () => {
     fakeRegistry({ expiresIn: 300 });
     const seen = new Observed();
-    const res = await createAuthFetch({ onEvent: seen.onEvent })(upload, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    const res = await createAuthFetch({ onEvent: seen.onEvent })(upload, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(200);
     await wait();
     expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `GET ${tokenUrl}`, `POST ${upload} Bearer`]);
@@ -76,7 +80,11 @@ describe('stream bodies are never sent twice', () => {
 
   it('when the authenticated stream is still refused, the 401 reaches the caller and nothing is resent', async () => {
     fakeRegistry({ expiresIn: 300, requires: () => 'pull,push,delete' });
-    const res = await createAuthFetch()(upload, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    const res = await createAuthFetch()(upload, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(401);
     expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `GET ${tokenUrl}`, `POST ${upload} Bearer`]);
   });
@@ -84,9 +92,16 @@ describe('stream bodies are never sent twice', () => {
   it('a registry whose /v2/ answers 200 gets the stream unauthenticated once, and its 401 is returned', async () => {
     server.use(
       http.get(`${REGISTRY}/v2/`, () => new HttpResponse('{}')),
-      http.post(upload, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } })),
+      http.post(
+        upload,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } }),
+      ),
     );
-    const res = await createAuthFetch()(upload, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    const res = await createAuthFetch()(upload, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(401);
     expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `POST ${upload}`]);
   });
@@ -94,7 +109,9 @@ describe('stream bodies are never sent twice', () => {
   it('the challenges option authenticates a stream up front on such a registry', async () => {
     fakeRegistry({ expiresIn: 300 });
     server.use(http.get(`${REGISTRY}/v2/`, () => new HttpResponse('{}')));
-    const authFetch = createAuthFetch({ challenges: { 'registry.test': `Bearer realm="${REALM}",service="registry.test"` } });
+    const authFetch = createAuthFetch({
+      challenges: { 'registry.test': `Bearer realm="${REALM}",service="registry.test"` },
+    });
     const res = await authFetch(upload, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
     expect(res.status).toBe(200);
     expect(trace()).toEqual([`GET ${tokenUrl}`, `POST ${upload} Bearer`]);
@@ -102,7 +119,9 @@ describe('stream bodies are never sent twice', () => {
 
   it('challenges: null is the same as no challenges', async () => {
     fakeRegistry({ expiresIn: 300 });
-    const res = await createAuthFetch({ challenges: null as unknown as undefined })(`${REGISTRY}/v2/team/app/manifests/latest`);
+    const res = await createAuthFetch({ challenges: null as unknown as undefined })(
+      `${REGISTRY}/v2/team/app/manifests/latest`,
+    );
     expect(res.status).toBe(200);
   });
 
@@ -128,7 +147,12 @@ describe('stream bodies are never sent twice', () => {
 
 describe('malformed challenges', () => {
   it('reject with ChallengeParseError', async () => {
-    server.use(http.get(`${REGISTRY}/v2/*`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="unterminated' } })));
+    server.use(
+      http.get(
+        `${REGISTRY}/v2/*`,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="unterminated' } }),
+      ),
+    );
     const error = await new Observed().catch(createAuthFetch()(`${REGISTRY}/v2/team/app/manifests/latest`));
     expect(error).toBeInstanceOf(ChallengeParseError);
   });

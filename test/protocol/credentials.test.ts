@@ -16,7 +16,12 @@ const manifest = (repo: string) => `${REGISTRY}/v2/${repo}/manifests/latest`;
 const tokenUrl = (scope: string) => `${REALM}?service=registry.test&scope=${encodeURIComponent(scope)}`;
 
 /** A provider that counts its calls and keeps what it was told. */
-function counting(answer: (ctx: CredentialContext) => ReturnType<CredentialProvider> = () => ({ username: 'alice', password: PASSWORD })) {
+function counting(
+  answer: (ctx: CredentialContext) => ReturnType<CredentialProvider> = () => ({
+    username: 'alice',
+    password: PASSWORD,
+  }),
+) {
   const calls: CredentialContext[] = [];
   const provider: CredentialProvider = (ctx) => {
     calls.push(ctx);
@@ -33,7 +38,9 @@ describe('a credential provider is asked only when a token must be fetched', () 
     const authFetch = createAuthFetch({ credentials: provider, now: () => clock });
 
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(calls).toEqual([{ registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'] }]);
+    expect(calls).toEqual([
+      { registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'] },
+    ]);
     for (let i = 0; i < 4; i++) expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(calls).toHaveLength(1);
 
@@ -45,13 +52,20 @@ describe('a credential provider is asked only when a token must be fetched', () 
     clock = 295_000; // past the 10 s margin of a 300 s token: it must be replaced
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/app:pull')} Basic`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(calls).toHaveLength(3);
 
     fake.revokeAll(); // the registry rejects the token: the retry fetches one, with the credential asked again
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`, `GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${tokenUrl('repository:team/app:pull')} Basic`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(calls).toHaveLength(4);
   });
 
@@ -80,7 +94,10 @@ describe('a credential provider is asked only when a token must be fetched', () 
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(calls).toHaveLength(3);
-    expect(recorded.map((r) => r.headers.authorization)).toEqual([basic('alice', PASSWORD), basic('alice', 'rotated-password')]);
+    expect(recorded.map((r) => r.headers.authorization)).toEqual([
+      basic('alice', PASSWORD),
+      basic('alice', 'rotated-password'),
+    ]);
   });
 
   it('two auth fetches sharing a cache: the same credential shares tokens, another never gets them', async () => {
@@ -98,7 +115,11 @@ describe('a credential provider is asked only when a token must be fetched', () 
     recorded.length = 0;
     // Bob's credential would go to a realm on another origin that only the cache named: the registry names it first.
     await createAuthFetch({ credentials: bob.provider, cache })(manifest('team/app'));
-    expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${REGISTRY}/v2/`,
+      `GET ${tokenUrl('repository:team/app:pull')} Basic`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(recorded[1]!.headers.authorization).toBe(basic('bob', 'bob-password'));
     expect(recorded[2]!.headers.authorization).toBe('Bearer tok-2');
     expect([alice.calls.length, alsoAlice.calls.length, bob.calls.length]).toEqual([1, 1, 1]);
@@ -117,12 +138,24 @@ describe('bad credential values: a typed error naming the field, never the value
 
   it.each([
     ['a string', 'alice:secret-in-a-string', 'it is a string, not an object'],
-    ['{ user, pass }', { user: 'alice', pass: 'secret-in-pass' }, 'it has no `username`, `refreshToken` or `accessToken`'],
+    [
+      '{ user, pass }',
+      { user: 'alice', pass: 'secret-in-pass' },
+      'it has no `username`, `refreshToken` or `accessToken`',
+    ],
     ['{ username } alone', { username: 'alice' }, '`password` is missing or empty'],
-    ['password: undefined (an unset environment variable)', { username: 'alice', password: undefined }, '`password` is missing or empty'],
+    [
+      'password: undefined (an unset environment variable)',
+      { username: 'alice', password: undefined },
+      '`password` is missing or empty',
+    ],
     ['{}', {}, 'it has no `username`'],
     ['a numeric password', { username: 'alice', password: 1234 }, '`password` is not a string'],
-    ['an access token with a line break', { accessToken: 'abc\r\ndef-secret' }, '`accessToken` holds characters an HTTP header cannot carry'],
+    [
+      'an access token with a line break',
+      { accessToken: 'abc\r\ndef-secret' },
+      '`accessToken` holds characters an HTTP header cannot carry',
+    ],
     ['null', null, 'it is null, not an object'],
   ])('%s is CREDENTIALS_INVALID when the auth fetch is created', (_name, value, says) => {
     const error = option(value);
@@ -138,7 +171,9 @@ describe('bad credential values: a typed error naming the field, never the value
       [{ user: 'alice', pass: 'secret-in-pass' }, 'it has no `username`'],
       [{ username: 'alice' }, '`password` is missing or empty'],
     ] as const) {
-      const error = await createAuthFetch({ credentials: () => answer as never })(manifest('team/app')).catch((e: unknown) => e);
+      const error = await createAuthFetch({ credentials: () => answer as never })(manifest('team/app')).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(CredentialProviderError);
       expect((error as Error).message).toContain(says);
       expect(inspect(error)).not.toContain('secret-in-pass');
@@ -237,7 +272,12 @@ describe('a provider answering access tokens for a token registry', () => {
 
 describe('challenge answered without a realm to a request that carried nothing', () => {
   it('an anonymous request to a Basic registry gets the 401 itself', async () => {
-    server.use(http.get(`${REGISTRY}/v2/*`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } })));
+    server.use(
+      http.get(
+        `${REGISTRY}/v2/*`,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }),
+      ),
+    );
     const res = await createAuthFetch()(manifest('team/app'));
     expect(res.status).toBe(401);
     expect(trace()).toEqual([`GET ${manifest('team/app')}`]);

@@ -29,7 +29,12 @@ describe('round trips', () => {
     expect(recorded[2]!.headers.authorization).toBe('Bearer tok-1');
     expect(recorded[1]!.headers.authorization).toBeUndefined();
     expect(seen.events.map((e) => e.type)).toEqual(['challenge', 'token', 'retry']);
-    expect(seen.events[1]).toMatchObject({ type: 'token', source: 'fetched', grant: 'anonymous', scopes: ['repository:team/app:pull'] });
+    expect(seen.events[1]).toMatchObject({
+      type: 'token',
+      source: 'fetched',
+      grant: 'anonymous',
+      scopes: ['repository:team/app:pull'],
+    });
   });
 
   it('a warm request costs 1, and a new repository on a known registry costs 2 with no 401', async () => {
@@ -41,10 +46,7 @@ describe('round trips', () => {
     expect(trace()).toEqual([`GET ${manifest('team/app', 'v2')} Bearer`]);
     recorded.length = 0;
     expect((await authFetch(manifest('team/other'))).status).toBe(200);
-    expect(trace()).toEqual([
-      `GET ${tokenUrl('repository:team/other:pull')}`,
-      `GET ${manifest('team/other')} Bearer`,
-    ]);
+    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/other:pull')}`, `GET ${manifest('team/other')} Bearer`]);
   });
 
   it('N concurrent cold requests for one scope cost N + 2 requests: one 401, one token fetch', async () => {
@@ -93,7 +95,13 @@ describe('round trips', () => {
     );
     const authFetch = createAuthFetch();
     const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => authFetch(manifest('team/app'))));
-    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.status : 'failed'))).toEqual(['failed', 200, 200, 200, 200]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.status : 'failed'))).toEqual([
+      'failed',
+      200,
+      200,
+      200,
+      200,
+    ]);
     const registryAnswers = recorded.filter((r) => r.url.startsWith(REGISTRY));
     expect(registryAnswers.filter((r) => !r.headers.authorization)).toHaveLength(2); // the failed one and one 401
     expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
@@ -160,7 +168,10 @@ describe('round trips', () => {
   });
 
   it('a newer token that does not cover a request does not hide an older one that does', async () => {
-    fakeRegistry({ expiresIn: 300, requires: (method) => (method === 'DELETE' ? 'delete' : method === 'GET' ? 'pull' : 'pull,push') });
+    fakeRegistry({
+      expiresIn: 300,
+      requires: (method) => (method === 'DELETE' ? 'delete' : method === 'GET' ? 'pull' : 'pull,push'),
+    });
     const authFetch = createAuthFetch();
     await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' }); // token 1: pull,push
     await authFetch(manifest('team/app'), { method: 'DELETE' }); // token 2: delete, the newest for team/app
@@ -264,7 +275,10 @@ describe('401 handling', () => {
     recorded.length = 0;
     const res = await authFetch(manifest('team/other'));
     expect(res.status).toBe(200);
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/other:pull,push')}`, `GET ${manifest('team/other')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/other:pull,push')}`,
+      `GET ${manifest('team/other')} Bearer`,
+    ]);
     recorded.length = 0;
     // other methods are not affected, and a mount's source keeps its plain pull
     await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/?mount=sha256%3Aabc&from=team%2Fbase`, { method: 'POST' });
@@ -308,8 +322,13 @@ describe('401 handling', () => {
 
   it('a registry that 401s forever gets exactly one retry, and the 401 reaches the caller', async () => {
     server.use(
-      http.get(`${REGISTRY}/v2/*`, () =>
-        new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test' }) } }),
+      http.get(
+        `${REGISTRY}/v2/*`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test' }) },
+          }),
       ),
       http.get(REALM, () => HttpResponse.json({ token: 'tok' })),
     );
@@ -395,8 +414,13 @@ describe('credentials', () => {
 
   it("a provider can withhold credentials from a realm off the registry's domain (docs/security.md recipe)", async () => {
     server.use(
-      http.get(`${REGISTRY}/v2/*`, () =>
-        new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: 'https://auth.elsewhere.example/token' }) } }),
+      http.get(
+        `${REGISTRY}/v2/*`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': bearer({ realm: 'https://auth.elsewhere.example/token' }) },
+          }),
       ),
     );
     // The recipe: compare the last two labels of the realm's host and the registry's host.
@@ -404,7 +428,10 @@ describe('credentials', () => {
     const authFetch = createAuthFetch({
       credentials: ({ registry, realm }) => {
         if (realm !== undefined && site(new URL(realm).host) !== site(registry)) {
-          throw new CredentialProviderError(`The realm ${realm} is not on ${registry}'s domain: credentials withheld.`, registry);
+          throw new CredentialProviderError(
+            `The realm ${realm} is not on ${registry}'s domain: credentials withheld.`,
+            registry,
+          );
         }
         return { username: 'alice', password: PASSWORD };
       },
@@ -430,20 +457,29 @@ describe('credentials', () => {
     // A new scope needs a token: the provider is asked, and now answers bob.
     recorded.length = 0;
     await authFetch(manifest('team/other'));
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/other:pull')} Basic`, `GET ${manifest('team/other')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/other:pull')} Basic`,
+      `GET ${manifest('team/other')} Bearer`,
+    ]);
     expect(recorded[0]!.headers.authorization).toBe(basic('bob', 'bob-pw'));
     // From then on the registry's requests are bob's: alice's cached token for team/app is not his.
     recorded.length = 0;
     await authFetch(manifest('team/app'));
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/app:pull')} Basic`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/app:pull')} Basic`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(recorded[0]!.headers.authorization).toBe(basic('bob', 'bob-pw'));
   });
 
   it('an access-token credential is sent as is, without a token fetch', async () => {
-    server.use(http.get(`${REGISTRY}/v2/*`, ({ request }) =>
-      request.headers.get('authorization') === 'Bearer given'
-        ? new HttpResponse('ok')
-        : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } })));
+    server.use(
+      http.get(`${REGISTRY}/v2/*`, ({ request }) =>
+        request.headers.get('authorization') === 'Bearer given'
+          ? new HttpResponse('ok')
+          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM }) } }),
+      ),
+    );
     const authFetch = createAuthFetch({ credentials: { accessToken: 'given' } });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(trace()).toEqual([`GET ${manifest('team/app')}`, `GET ${manifest('team/app')} Bearer`]);
@@ -459,7 +495,10 @@ describe('Basic registries', () => {
       http.get(`${REGISTRY}/v2/*`, ({ request }) =>
         request.headers.get('authorization') === basic('AWS', PASSWORD)
           ? new HttpResponse('ok')
-          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'BASIC realm="https://registry.test/",service="ecr.amazonaws.com"' } }),
+          : new HttpResponse(null, {
+              status: 401,
+              headers: { 'www-authenticate': 'BASIC realm="https://registry.test/",service="ecr.amazonaws.com"' },
+            }),
       ),
     );
     const authFetch = createAuthFetch({ credentials: { username: 'AWS', password: PASSWORD } });
@@ -473,11 +512,15 @@ describe('Basic registries', () => {
   it('prefers Bearer over Basic and unknown schemes whatever the order', async () => {
     fakeRegistry({ expiresIn: 300 });
     server.use(
-      http.get(`${REGISTRY}/v2/team/app/manifests/first`, () =>
-        new HttpResponse(null, {
-          status: 401,
-          headers: { 'www-authenticate': `Negotiate, Basic realm="x", ${bearer({ realm: REALM, service: 'registry.test', scope: 'repository:team/app:pull' })}` },
-        }),
+      http.get(
+        `${REGISTRY}/v2/team/app/manifests/first`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: {
+              'www-authenticate': `Negotiate, Basic realm="x", ${bearer({ realm: REALM, service: 'registry.test', scope: 'repository:team/app:pull' })}`,
+            },
+          }),
       ),
     );
     const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } });
@@ -487,18 +530,25 @@ describe('Basic registries', () => {
 
   it('refuses to send Basic credentials to a plain-http registry that is not on this machine', async () => {
     server.use(
-      http.get('http://registry.plain/v2/*', () =>
-        new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }),
+      http.get(
+        'http://registry.plain/v2/*',
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }),
       ),
     );
     const seen = new Observed();
-    const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent });
+    const authFetch = createAuthFetch({
+      credentials: { username: 'alice', password: PASSWORD },
+      onEvent: seen.onEvent,
+    });
     const error = await seen.catch(authFetch('http://registry.plain/v2/team/app/manifests/latest'));
     expect(error).toMatchObject({ name: 'InsecureRealmError', code: 'INSECURE_REALM' });
     expect(recorded).toHaveLength(1);
     seen.expectNoSecrets();
     // allowed when the user says so
-    const allowed = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, allowInsecureRealm: ['registry.plain'] });
+    const allowed = createAuthFetch({
+      credentials: { username: 'alice', password: PASSWORD },
+      allowInsecureRealm: ['registry.plain'],
+    });
     expect((await allowed('http://registry.plain/v2/team/app/manifests/latest')).status).toBe(401);
     expect(recorded.at(-1)!.headers.authorization).toBe(basic('alice', PASSWORD));
   });

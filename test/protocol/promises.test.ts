@@ -33,10 +33,15 @@ describe('refresh tokens the server hands out (docs/credentials.md)', () => {
         const form = Object.fromEntries(new URLSearchParams(await request.text()));
         forms.push(form);
         // The rotated refresh token has been revoked; the user's own identity token still works.
-        if (form.refresh_token !== REFRESH) return HttpResponse.json({ details: 'refresh token revoked' }, { status: 403 });
+        if (form.refresh_token !== REFRESH)
+          return HttpResponse.json({ details: 'refresh token revoked' }, { status: 403 });
         const token = `tok-${++n}`;
         fake.tokens.set(token, form.scope!.split(' '));
-        return HttpResponse.json({ access_token: token, expires_in: 300, ...(n === 1 && { refresh_token: 'rotated-1' }) });
+        return HttpResponse.json({
+          access_token: token,
+          expires_in: 300,
+          ...(n === 1 && { refresh_token: 'rotated-1' }),
+        });
       },
     });
     const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH } });
@@ -49,8 +54,20 @@ describe('refresh tokens the server hands out (docs/credentials.md)', () => {
     // The server's refresh token first; refused (403), the identity token once more.
     expect(trace()).toEqual([`POST ${REALM}`, `POST ${REALM}`, `GET ${manifest('team/two')} Bearer`]);
     expect(forms).toEqual([
-      { grant_type: 'refresh_token', refresh_token: 'rotated-1', service: 'registry.test', client_id: 'oci-auth-fetch', scope: 'repository:team/two:pull' },
-      { grant_type: 'refresh_token', refresh_token: REFRESH, service: 'registry.test', client_id: 'oci-auth-fetch', scope: 'repository:team/two:pull' },
+      {
+        grant_type: 'refresh_token',
+        refresh_token: 'rotated-1',
+        service: 'registry.test',
+        client_id: 'oci-auth-fetch',
+        scope: 'repository:team/two:pull',
+      },
+      {
+        grant_type: 'refresh_token',
+        refresh_token: REFRESH,
+        service: 'registry.test',
+        client_id: 'oci-auth-fetch',
+        scope: 'repository:team/two:pull',
+      },
     ]);
     expect(recorded[2]!.headers.authorization).toBe('Bearer tok-2');
 
@@ -71,7 +88,8 @@ describe('refresh tokens the server hands out (docs/credentials.md)', () => {
           if (request.method === 'POST') return new HttpResponse(null, { status: 405 });
           const authorization = request.headers.get('authorization')!;
           basics.push(authorization);
-          if (authorization !== basic('<token>', REFRESH)) return HttpResponse.json({ error: 'invalid_grant', error_description: 'revoked' }, { status });
+          if (authorization !== basic('<token>', REFRESH))
+            return HttpResponse.json({ error: 'invalid_grant', error_description: 'revoked' }, { status });
           const token = `tok-${++n}`;
           fake.tokens.set(token, new URL(request.url).searchParams.getAll('scope'));
           return HttpResponse.json({ token, expires_in: 300, ...(n === 1 && { refresh_token: 'rotated-1' }) });
@@ -176,7 +194,10 @@ describe('Basic registries', () => {
       http.get(`${REGISTRY}/v2/*`, ({ request }) =>
         request.headers.get('authorization') === basic('alice', PASSWORD)
           ? new HttpResponse('ok')
-          : new HttpResponse('{"errors":[{"code":"UNAUTHORIZED"}]}', { status: 401, headers: { 'www-authenticate': 'Basic realm="Registry Realm"' } }),
+          : new HttpResponse('{"errors":[{"code":"UNAUTHORIZED"}]}', {
+              status: 401,
+              headers: { 'www-authenticate': 'Basic realm="Registry Realm"' },
+            }),
       ),
     );
 
@@ -229,14 +250,21 @@ describe('Basic registries', () => {
     // Still a token registry: a new repository gets a token up front, not Basic.
     recorded.length = 0;
     expect((await authFetch(manifest('team/next'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/next:pull')} Basic`, `GET ${manifest('team/next')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/next:pull')} Basic`,
+      `GET ${manifest('team/next')} Bearer`,
+    ]);
     expect(fake.tokens.size).toBe(3);
   });
 });
 
 describe('the cache option (docs/caching.md)', () => {
   /** An async cache over a Map, recording every call. */
-  function recordingCache(): TokenCache & { map: Map<string, CachedToken | RegistryRecord>; calls: string[]; keys: string[] } {
+  function recordingCache(): TokenCache & {
+    map: Map<string, CachedToken | RegistryRecord>;
+    calls: string[];
+    keys: string[];
+  } {
     const map = new Map<string, CachedToken | RegistryRecord>();
     const calls: string[] = [];
     /** Every key passed to get, set or delete, in order. */
@@ -285,10 +313,13 @@ describe('the cache option (docs/caching.md)', () => {
     expect((await authFetch(manifest('team/app', 'latest', BARE))).status).toBe(200); // no service
     // What each registry asked for is kept under its origin; tokens under realm, service, credential and scopes.
     const tokenKeys = cache.keys.filter((key) => !key.startsWith('registry\n'));
-    expect(new Set(cache.keys.filter((key) => key.startsWith('registry\n')))).toEqual(new Set([`registry\n${REGISTRY}`, `registry\n${BARE}`]));
+    expect(new Set(cache.keys.filter((key) => key.startsWith('registry\n')))).toEqual(
+      new Set([`registry\n${REGISTRY}`, `registry\n${BARE}`]),
+    );
     const hash = /\n([0-9a-f]{32})\n/.exec(tokenKeys[0]!)![1]!;
     const base = `${REALM}\nregistry.test\n${hash}\n`;
-    const shape = /^https:\/\/auth\.test\/token\n(registry\.test)?\n[0-9a-f]{32}\n(repository:[a-z/]+:[a-z,]+( repository:[a-z/]+:[a-z,]+)*)?$/;
+    const shape =
+      /^https:\/\/auth\.test\/token\n(registry\.test)?\n[0-9a-f]{32}\n(repository:[a-z/]+:[a-z,]+( repository:[a-z/]+:[a-z,]+)*)?$/;
     expect(tokenKeys.filter((key) => !shape.test(key))).toEqual([]);
     expect([...cache.map.keys()].filter((key) => !key.startsWith('registry\n'))).toEqual([
       `${base}repository:team/app:pull,push`,
@@ -324,7 +355,11 @@ describe('the cache option (docs/caching.md)', () => {
     let access = false;
     fakeRegistry({ expiresIn: 300, grant: (scope) => (access ? scope : undefined) });
     const map = new Map<string, unknown>();
-    const cache: TokenCache = { get: (key) => map.get(key), set: (key, value) => void map.set(key, value), delete: () => {} };
+    const cache: TokenCache = {
+      get: (key) => map.get(key),
+      set: (key, value) => void map.set(key, value),
+      delete: () => {},
+    };
     const authFetch = createAuthFetch({ cache });
     expect((await authFetch(manifest('team/app'))).status).toBe(401); // tok-1 (pull) refused
     expect((await authFetch(manifest('team/app'), { method: 'PUT', body: '{}' })).status).toBe(401); // tok-2, tok-3 (pull,push) refused
@@ -333,8 +368,15 @@ describe('the cache option (docs/caching.md)', () => {
     // The request carries tok-1 (still in the store) and meets insufficient_scope. The retry neither resends tok-1
     // nor takes tok-3, another refused token whose claimed grant covers a pull: it asks the realm.
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${manifest('team/app')} Bearer`, `GET ${tokenUrl('repository:team/app:pull')}`, `GET ${manifest('team/app')} Bearer`]);
-    expect([recorded[0]!.headers.authorization, recorded[2]!.headers.authorization]).toEqual(['Bearer tok-1', 'Bearer tok-4']);
+    expect(trace()).toEqual([
+      `GET ${manifest('team/app')} Bearer`,
+      `GET ${tokenUrl('repository:team/app:pull')}`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
+    expect([recorded[0]!.headers.authorization, recorded[2]!.headers.authorization]).toEqual([
+      'Bearer tok-1',
+      'Bearer tok-4',
+    ]);
   });
 
   it('two auth fetches sharing a cache share tokens: the second fetches none', async () => {
@@ -369,7 +411,11 @@ describe('listeners (docs/events.md)', () => {
     const res = await authFetch(manifest('team/app'));
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');
-    expect(trace()).toEqual([`GET ${manifest('team/app')}`, `GET ${tokenUrl('repository:team/app:pull')}`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${manifest('team/app')}`,
+      `GET ${tokenUrl('repository:team/app:pull')}`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(types).toEqual(['challenge', 'token', 'retry']);
   });
 
@@ -377,11 +423,19 @@ describe('listeners (docs/events.md)', () => {
     let clock = 1_000_000;
     fakeRegistry({ expiresIn: 300 });
     server.use(
-      http.get(`${REGISTRY}/v2/team/denied/manifests/latest`, () =>
-        new HttpResponse(null, {
-          status: 401,
-          headers: { 'www-authenticate': bearer({ realm: 'https://auth.test/deny?x=1', service: 'registry.test', scope: 'repository:team/denied:pull' }) },
-        }),
+      http.get(
+        `${REGISTRY}/v2/team/denied/manifests/latest`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: {
+              'www-authenticate': bearer({
+                realm: 'https://auth.test/deny?x=1',
+                service: 'registry.test',
+                scope: 'repository:team/denied:pull',
+              }),
+            },
+          }),
       ),
       http.get('https://auth.test/deny', () => new HttpResponse('no', { status: 403 })),
     );
@@ -390,29 +444,85 @@ describe('listeners (docs/events.md)', () => {
     await authFetch(`${manifest('team/app')}?secret=1`);
     clock += 100_000;
     await authFetch(manifest('team/app', 'v2'));
-    await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     // A registry met for the first time whose realm refuses: challenge, then error.
     const fresh = createAuthFetch({ onEvent: (e) => void events.push(e), now: () => clock });
     await expect(fresh(manifest('team/denied'))).rejects.toMatchObject({ code: 'TOKEN_DENIED' });
     const error = (events.at(-1) as { error: unknown }).error;
     expect(error).toBeInstanceOf(OciAuthError);
     expect(events).toStrictEqual([
-      { type: 'challenge', registry: 'registry.test', scheme: 'bearer', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'] },
-      { type: 'token', source: 'fetched', registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'], grant: 'anonymous', expiresIn: 300 },
+      {
+        type: 'challenge',
+        registry: 'registry.test',
+        scheme: 'bearer',
+        realm: REALM,
+        service: 'registry.test',
+        scopes: ['repository:team/app:pull'],
+      },
+      {
+        type: 'token',
+        source: 'fetched',
+        registry: 'registry.test',
+        realm: REALM,
+        service: 'registry.test',
+        scopes: ['repository:team/app:pull'],
+        grant: 'anonymous',
+        expiresIn: 300,
+      },
       { type: 'retry', registry: 'registry.test', method: 'GET', url: manifest('team/app'), reason: 'challenge' },
-      { type: 'token', source: 'cache', registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull'], expiresIn: 200 },
-      { type: 'token', source: 'fetched', registry: 'registry.test', realm: REALM, service: 'registry.test', scopes: ['repository:team/app:pull,push'], grant: 'anonymous', expiresIn: 300 },
-      { type: 'challenge', registry: 'registry.test', scheme: 'bearer', realm: 'https://auth.test/deny', service: 'registry.test', scopes: ['repository:team/denied:pull'] },
+      {
+        type: 'token',
+        source: 'cache',
+        registry: 'registry.test',
+        realm: REALM,
+        service: 'registry.test',
+        scopes: ['repository:team/app:pull'],
+        expiresIn: 200,
+      },
+      {
+        type: 'token',
+        source: 'fetched',
+        registry: 'registry.test',
+        realm: REALM,
+        service: 'registry.test',
+        scopes: ['repository:team/app:pull,push'],
+        grant: 'anonymous',
+        expiresIn: 300,
+      },
+      {
+        type: 'challenge',
+        registry: 'registry.test',
+        scheme: 'bearer',
+        realm: 'https://auth.test/deny',
+        service: 'registry.test',
+        scopes: ['repository:team/denied:pull'],
+      },
       { type: 'error', registry: 'registry.test', error },
     ]);
   });
 
   it('a probe before a stream reports a discovery with the scheme it found', async () => {
-    server.use(http.get(`${REGISTRY}/v2/`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } })));
+    server.use(
+      http.get(
+        `${REGISTRY}/v2/`,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } }),
+      ),
+    );
     server.use(http.post(`${REGISTRY}/v2/team/app/blobs/uploads/`, () => new HttpResponse(null, { status: 202 })));
     const events: AuthEvent[] = [];
-    const authFetch = createAuthFetch({ onEvent: (e) => void events.push(e), credentials: { username: 'alice', password: PASSWORD } });
-    const res = await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    const authFetch = createAuthFetch({
+      onEvent: (e) => void events.push(e),
+      credentials: { username: 'alice', password: PASSWORD },
+    });
+    const res = await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(202);
     expect(events).toStrictEqual([{ type: 'discovery', registry: 'registry.test', scheme: 'basic' }]);
     expect(trace()).toEqual([`GET ${REGISTRY}/v2/`, `POST ${REGISTRY}/v2/team/app/blobs/uploads/ Basic`]);
@@ -423,12 +533,20 @@ describe('redirect limits on the realm (docs/errors.md)', () => {
   it('a realm that redirects more than 20 times ends in TOO_MANY_REDIRECTS after exactly 20 hops', async () => {
     fakeRegistry();
     let hops = 0;
-    server.use(http.get(REALM, () => new HttpResponse(null, { status: 302, headers: { location: `${REALM}?hop=${++hops}` } })));
+    server.use(
+      http.get(REALM, () => new HttpResponse(null, { status: 302, headers: { location: `${REALM}?hop=${++hops}` } })),
+    );
     const seen = new Observed();
-    const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent });
+    const authFetch = createAuthFetch({
+      credentials: { username: 'alice', password: PASSWORD },
+      onEvent: seen.onEvent,
+    });
     const error = await seen.catch(authFetch(manifest('team/app')));
     expect(error).toBeInstanceOf(OciAuthError);
-    expect(error).toMatchObject({ code: 'TOO_MANY_REDIRECTS', message: 'More than 20 redirects starting at https://auth.test/token.' });
+    expect(error).toMatchObject({
+      code: 'TOO_MANY_REDIRECTS',
+      message: 'More than 20 redirects starting at https://auth.test/token.',
+    });
     // The first request and 20 redirects followed, each with the credentials (same origin).
     const realmRequests = recorded.filter((r) => r.url.startsWith(REALM));
     expect(realmRequests).toHaveLength(21);
@@ -459,20 +577,37 @@ describe('discovery and learned scopes', () => {
     const base = `${REGISTRY}/mirror/v2`;
     let token: string | undefined;
     server.use(
-      http.get(`${base}/`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test' }) } })),
+      http.get(
+        `${base}/`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test' }) },
+          }),
+      ),
       http.get(REALM, () => {
         token = 'tok-prefix';
         return HttpResponse.json({ token });
       }),
       http.post(`${base}/team/app/blobs/uploads/`, ({ request }) =>
-        request.headers.get('authorization') === `Bearer ${token}` ? new HttpResponse(null, { status: 202 }) : new HttpResponse(null, { status: 401 }),
+        request.headers.get('authorization') === `Bearer ${token}`
+          ? new HttpResponse(null, { status: 202 })
+          : new HttpResponse(null, { status: 401 }),
       ),
     );
     const events: AuthEvent[] = [];
     const authFetch = createAuthFetch({ onEvent: (e) => void events.push(e) });
-    const res = await authFetch(`${base}/team/app/blobs/uploads/`, { method: 'POST', body: stream('data'), duplex: 'half' } as RequestInit);
+    const res = await authFetch(`${base}/team/app/blobs/uploads/`, {
+      method: 'POST',
+      body: stream('data'),
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(202);
-    expect(trace()).toEqual([`GET ${base}/`, `GET ${tokenUrl('repository:team/app:pull,push')}`, `POST ${base}/team/app/blobs/uploads/ Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${base}/`,
+      `GET ${tokenUrl('repository:team/app:pull,push')}`,
+      `POST ${base}/team/app/blobs/uploads/ Bearer`,
+    ]);
     expect(events[0]).toStrictEqual({ type: 'discovery', registry: 'registry.test', scheme: 'bearer' });
   });
 
@@ -488,7 +623,10 @@ describe('discovery and learned scopes', () => {
     recorded.length = 0;
     // The first shape now asks for pull,push up front: no 401, no rejected token.
     expect((await authFetch(manifest('team/seen'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${tokenUrl('repository:team/seen:pull,push')}`, `GET ${manifest('team/seen')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${tokenUrl('repository:team/seen:pull,push')}`,
+      `GET ${manifest('team/seen')} Bearer`,
+    ]);
   });
 });
 
@@ -511,10 +649,16 @@ describe('covering tokens: the limits of the index (docs/caching.md)', () => {
   it('only the 4 newest tokens naming a resource are candidates: an older covering token is not found', async () => {
     // The first token is granted pull,push on team/app and pull on team/zzz; the next four only pull on
     // team/app (each with a repository of its own).
-    granting((asked) => (asked[0] === 'repository:team/app:pull,push' ? ['repository:team/app:pull,push', 'repository:team/zzz:pull'] : asked));
+    granting((asked) =>
+      asked[0] === 'repository:team/app:pull,push'
+        ? ['repository:team/app:pull,push', 'repository:team/zzz:pull']
+        : asked,
+    );
     const authFetch = createAuthFetch();
     const mountInto = (target: string, from: string) =>
-      authFetch(`${REGISTRY}/v2/${target}/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, { method: 'POST' });
+      authFetch(`${REGISTRY}/v2/${target}/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, {
+        method: 'POST',
+      });
     await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, { method: 'POST' });
     // With only three newer tokens, the first one still covers a mount from team/zzz into team/app.
     for (const target of ['team/t1', 'team/t2', 'team/t3']) await mountInto(target, 'team/app');
@@ -541,7 +685,9 @@ describe('covering tokens: the limits of the index (docs/caching.md)', () => {
     let clock = 0;
     const authFetch = createAuthFetch({ now: () => clock });
     const mountInto = (target: string, from: string) =>
-      authFetch(`${REGISTRY}/v2/${target}/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, { method: 'POST' });
+      authFetch(`${REGISTRY}/v2/${target}/blobs/uploads/?mount=sha256:${'a'.repeat(64)}&from=${from}`, {
+        method: 'POST',
+      });
     await authFetch(`${REGISTRY}/v2/team/app/blobs/uploads/`, { method: 'POST' });
     // One mount three times, its 300 s token replaced each time: three tokens under one key naming team/app.
     for (const at of [0, 295_000, 590_000]) {
@@ -558,7 +704,10 @@ describe('covering tokens: the limits of the index (docs/caching.md)', () => {
 
   it('a resource named again by a newer token becomes the newest in the index: the least recently named goes first', async () => {
     // The first token grants pull on r0000…r4094 and on seed: 4096 resources, as many as the index keeps.
-    const names = [...Array.from({ length: 4095 }, (_, i) => `repository:r${String(i).padStart(4, '0')}:pull`), 'repository:seed:pull'];
+    const names = [
+      ...Array.from({ length: 4095 }, (_, i) => `repository:r${String(i).padStart(4, '0')}:pull`),
+      'repository:seed:pull',
+    ];
     granting((asked) => (asked[0] === 'repository:seed:pull' ? names : asked));
     const authFetch = createAuthFetch();
     expect((await authFetch(manifest('seed'))).status).toBe(200);

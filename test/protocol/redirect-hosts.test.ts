@@ -25,7 +25,9 @@ function redirectingBlobs(): void {
         ? new HttpResponse(null, { status: 307, headers: { location: targetBlob } })
         : new HttpResponse(null, {
             status: 401,
-            headers: { 'www-authenticate': bearer({ realm: REALM, service: 'registry.test', scope: 'repository:team/app:pull' }) },
+            headers: {
+              'www-authenticate': bearer({ realm: REALM, service: 'registry.test', scope: 'repository:team/app:pull' }),
+            },
           }),
     ),
   );
@@ -37,7 +39,8 @@ function tokenMirror(user?: { name: string; password: string }): void {
   server.use(
     http.get(TARGET_REALM, ({ request }) => {
       const auth = request.headers.get('authorization');
-      if (user && auth !== basic(user.name, user.password)) return HttpResponse.json({ errors: [{ code: 'DENIED' }] }, { status: 401 });
+      if (user && auth !== basic(user.name, user.password))
+        return HttpResponse.json({ errors: [{ code: 'DENIED' }] }, { status: 401 });
       return HttpResponse.json({ token: `mirror-${++n}`, expires_in: 300 });
     }),
     http.get(`${TARGET}/v2/*`, ({ request }) =>
@@ -45,7 +48,13 @@ function tokenMirror(user?: { name: string; password: string }): void {
         ? new HttpResponse('mirror-bytes')
         : new HttpResponse(null, {
             status: 401,
-            headers: { 'www-authenticate': bearer({ realm: TARGET_REALM, service: 'mirror.test', scope: 'repository:team/app:pull' }) },
+            headers: {
+              'www-authenticate': bearer({
+                realm: TARGET_REALM,
+                service: 'mirror.test',
+                scope: 'repository:team/app:pull',
+              }),
+            },
           }),
     ),
   );
@@ -91,7 +100,9 @@ describe('a redirect target that challenges with its own token service', () => {
     const authFetch = createAuthFetch({
       credentials: (ctx) => {
         asked.push(ctx);
-        return ctx.registry === 'mirror.test' ? { username: 'mirror-user', password: 'mirror-password' } : { username: 'alice', password: PASSWORD };
+        return ctx.registry === 'mirror.test'
+          ? { username: 'mirror-user', password: 'mirror-password' }
+          : { username: 'alice', password: PASSWORD };
       },
     });
     const res = await authFetch(blob());
@@ -100,15 +111,21 @@ describe('a redirect target that challenges with its own token service', () => {
       ['registry.test', REALM],
       ['mirror.test', TARGET_REALM],
     ]);
-    expect(recorded.find((r) => r.url.startsWith(TARGET_REALM))!.headers.authorization).toBe(basic('mirror-user', 'mirror-password'));
-    expect(recorded.some((r) => r.url.includes('mirror.test') && r.headers.authorization === basic('alice', PASSWORD))).toBe(false);
+    expect(recorded.find((r) => r.url.startsWith(TARGET_REALM))!.headers.authorization).toBe(
+      basic('mirror-user', 'mirror-password'),
+    );
+    expect(
+      recorded.some((r) => r.url.includes('mirror.test') && r.headers.authorization === basic('alice', PASSWORD)),
+    ).toBe(false);
   });
 
   it("a static credential is the addressed registry's alone: the mirror's realm is asked anonymously", async () => {
     fakeRegistry({ expiresIn: 300 });
     redirectingBlobs();
     tokenMirror({ name: 'alice', password: PASSWORD });
-    const refused = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(blob()).catch((e: unknown) => e);
+    const refused = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(blob()).catch(
+      (e: unknown) => e,
+    );
     expect(refused).toMatchObject({ code: 'TOKEN_DENIED' }); // the mirror's realm refused the anonymous request
     expect(recorded.find((r) => r.url.startsWith(TARGET_REALM))!.headers.authorization).toBeUndefined();
     // A provider can answer for the mirror too (see above): that is how a user widens where a credential goes.
@@ -128,7 +145,12 @@ describe('a Basic registry that redirects', () => {
 
   it("a target's Basic challenge is not answered with the registry's Basic credentials: the caller gets its 401", async () => {
     basicRegistry();
-    server.use(http.get(`${TARGET}/v2/*`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="mirror"' } })));
+    server.use(
+      http.get(
+        `${TARGET}/v2/*`,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="mirror"' } }),
+      ),
+    );
     const authFetch = createAuthFetch({ credentials: { username: 'AWS', password: PASSWORD } });
     const first = await authFetch(blob());
     expect(first.status).toBe(401);
@@ -139,12 +161,16 @@ describe('a Basic registry that redirects', () => {
     expect(trace()).toEqual([`GET ${blob()} Basic`, `GET ${targetBlob}`]);
   });
 
-  it("storage answering 401 with a Bearer challenge gets its own anonymous token; with no challenge, its 401 is the answer", async () => {
+  it('storage answering 401 with a Bearer challenge gets its own anonymous token; with no challenge, its 401 is the answer', async () => {
     basicRegistry();
     tokenMirror();
     const authFetch = createAuthFetch({ credentials: { username: 'AWS', password: PASSWORD } });
     expect(await (await authFetch(blob())).text()).toBe('mirror-bytes');
-    expect(recorded.filter((r) => r.url.includes('mirror.test')).map((r) => r.headers.authorization ?? '-')).toEqual(['-', '-', 'Bearer mirror-1']);
+    expect(recorded.filter((r) => r.url.includes('mirror.test')).map((r) => r.headers.authorization ?? '-')).toEqual([
+      '-',
+      '-',
+      'Bearer mirror-1',
+    ]);
 
     server.use(http.get(`${TARGET}/v2/*`, () => new HttpResponse('denied', { status: 401 })));
     recorded.length = 0;

@@ -18,7 +18,12 @@ describe('redirects', () => {
       http.get(blob, ({ request }) =>
         request.headers.get('authorization')
           ? new HttpResponse(null, { status: 307, headers: { location: 'https://storage.test/blob?sig=signed' } })
-          : new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"` } }),
+          : new HttpResponse(null, {
+              status: 401,
+              headers: {
+                'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"`,
+              },
+            }),
       ),
       http.get('https://storage.test/blob', () => new HttpResponse('blob-bytes')),
     );
@@ -60,8 +65,9 @@ describe('redirects', () => {
   it('a same-origin redirect keeps the token', async () => {
     fakeRegistry({ expiresIn: 300 });
     server.use(
-      http.get(`${REGISTRY}/v2/team/app/manifests/old`, () =>
-        new HttpResponse(null, { status: 301, headers: { location: '/v2/team/app/manifests/latest' } }),
+      http.get(
+        `${REGISTRY}/v2/team/app/manifests/old`,
+        () => new HttpResponse(null, { status: 301, headers: { location: '/v2/team/app/manifests/latest' } }),
       ),
     );
     const authFetch = createAuthFetch();
@@ -81,7 +87,9 @@ describe('redirects', () => {
       http.get(REALM, () => new HttpResponse(null, { status: 302, headers: { location: 'https://evil.test/token' } })),
       http.get('https://evil.test/token', () => HttpResponse.json({ token: 'evil' })),
     );
-    await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(`${REGISTRY}/v2/team/app/manifests/latest`);
+    await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(
+      `${REGISTRY}/v2/team/app/manifests/latest`,
+    );
     const evil = recorded.find((r) => r.url.startsWith('https://evil.test'));
     expect(evil).toBeDefined();
     expect(evil!.headers.authorization).toBeUndefined();
@@ -100,7 +108,9 @@ describe('redirects', () => {
         return HttpResponse.json({ token: 'slash-token' });
       }),
     );
-    const res = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(`${REGISTRY}/v2/team/app/manifests/latest`);
+    const res = await createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(
+      `${REGISTRY}/v2/team/app/manifests/latest`,
+    );
     expect(res.status).toBe(200);
     expect(recorded[2]!.url).toBe(`${REALM}/?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`);
     expect(recorded[2]!.headers.authorization).toMatch(/^Basic /);
@@ -108,12 +118,19 @@ describe('redirects', () => {
 
   it('refuses to send credentials to an http realm named by an https registry', async () => {
     server.use(
-      http.get(`${REGISTRY}/v2/*`, () =>
-        new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="http://auth.plain/token",service="x"' } }),
+      http.get(
+        `${REGISTRY}/v2/*`,
+        () =>
+          new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': 'Bearer realm="http://auth.plain/token",service="x"' },
+          }),
       ),
     );
     const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } });
-    await expect(authFetch(`${REGISTRY}/v2/team/app/manifests/latest`)).rejects.toMatchObject({ code: 'INSECURE_REALM' });
+    await expect(authFetch(`${REGISTRY}/v2/team/app/manifests/latest`)).rejects.toMatchObject({
+      code: 'INSECURE_REALM',
+    });
     expect(recorded).toHaveLength(1);
   });
 });

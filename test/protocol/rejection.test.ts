@@ -55,14 +55,18 @@ function registry(valid: Set<string>, gates = new Map<string, Gate>(), tokenGate
         await held.opened;
       }
       if (token && valid.has(token)) return new HttpResponse('ok');
-      return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge(token ? 'invalid_token' : undefined) } });
+      return new HttpResponse(null, {
+        status: 401,
+        headers: { 'www-authenticate': challenge(token ? 'invalid_token' : undefined) },
+      });
     }),
   );
   return { issued: () => issued };
 }
 
 /** The bearer token of each manifest request, in order. */
-const sentTokens = () => recorded.filter((r) => r.url === manifest).map((r) => r.headers.authorization?.replace(/^Bearer /, '') ?? '-');
+const sentTokens = () =>
+  recorded.filter((r) => r.url === manifest).map((r) => r.headers.authorization?.replace(/^Bearer /, '') ?? '-');
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -187,7 +191,9 @@ describe('a token the registry rejects', () => {
   it('a fetch that ends while a newer one is in flight leaves the newer one to be shared by later retries', async () => {
     let challenges = 0;
     const onEvent = (e: AuthEvent) => void (e.type === 'challenge' && challenges++);
-    const { valid, gates, tokenGates, time, issued, authFetch } = await afterTok1(['tok-1', 'tok-2', 'tok-3'], { onEvent });
+    const { valid, gates, tokenGates, time, issued, authFetch } = await afterTok1(['tok-1', 'tok-2', 'tok-3'], {
+      onEvent,
+    });
     // Two requests leave with tok-1, each held on its own.
     const a = await hold(gates, 'tok-1', () => authFetch(manifest));
     const b = await hold(gates, 'tok-1', () => authFetch(manifest));

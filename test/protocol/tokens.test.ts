@@ -40,7 +40,11 @@ describe('OAuth2 POST and refresh tokens', () => {
       },
     });
     const seen = new Observed();
-    const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH }, clientId: 'my-tool', onEvent: seen.onEvent });
+    const authFetch = createAuthFetch({
+      credentials: { refreshToken: REFRESH },
+      clientId: 'my-tool',
+      onEvent: seen.onEvent,
+    });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
     expect(recorded[1]!.method).toBe('POST');
     expect(recorded[1]!.url).toBe(REALM);
@@ -88,7 +92,8 @@ describe('OAuth2 POST and refresh tokens', () => {
       let n = 0;
       const fake = fakeRegistry({
         tokenResponse: (req) => {
-          if (req.method === 'POST') return new HttpResponse('<html>nope</html>', { status, headers: { 'content-type': 'text/html' } });
+          if (req.method === 'POST')
+            return new HttpResponse('<html>nope</html>', { status, headers: { 'content-type': 'text/html' } });
           n++;
           fake.tokens.set(`tok-${n}`, new URL(req.url).searchParams.getAll('scope'));
           return HttpResponse.json({ token: `tok-${n}`, expires_in: 300 });
@@ -125,7 +130,11 @@ describe('answers that only lead to a fallback or a retry are not read', () => {
     });
     const authFetch = createAuthFetch({ credentials: { refreshToken: REFRESH }, maxTokenResponseBytes: 1000 });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(trace().filter((line) => line.includes(REALM)).map((line) => line.split(' ')[0])).toEqual(['POST', 'GET']);
+    expect(
+      trace()
+        .filter((line) => line.includes(REALM))
+        .map((line) => line.split(' ')[0]),
+    ).toEqual(['POST', 'GET']);
   });
 
   it('a GET answered 503 with a body over the size bound is retried, not reported as an invalid answer', async () => {
@@ -146,27 +155,92 @@ describe('answers that only lead to a fallback or a retry are not read', () => {
 describe('token responses', () => {
   const cases: Array<[string, () => Response, string, RegExp]> = [
     ['a body that is not JSON', () => new Response('{oops', { status: 200 }), 'TOKEN_RESPONSE_INVALID', /not JSON/],
-    ['an HTML page with 200', () => new Response('<html>login</html>', { headers: { 'content-type': 'text/html' } }), 'TOKEN_RESPONSE_INVALID', /not JSON/],
+    [
+      'an HTML page with 200',
+      () => new Response('<html>login</html>', { headers: { 'content-type': 'text/html' } }),
+      'TOKEN_RESPONSE_INVALID',
+      /not JSON/,
+    ],
     ['a JSON array', () => HttpResponse.json([1]), 'TOKEN_RESPONSE_INVALID', /not an object/],
-    ['JSON null', () => new Response('null', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
-    ['a JSON number', () => new Response('42', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
-    ['a JSON string', () => new Response('"tok-in-a-string"', { headers: { 'content-type': 'application/json' } }), 'TOKEN_RESPONSE_INVALID', /JSON that is not an object/],
-    ['no token field', () => HttpResponse.json({ expires_in: 60 }), 'TOKEN_RESPONSE_INVALID', /no `token` or `access_token`/],
+    [
+      'JSON null',
+      () => new Response('null', { headers: { 'content-type': 'application/json' } }),
+      'TOKEN_RESPONSE_INVALID',
+      /JSON that is not an object/,
+    ],
+    [
+      'a JSON number',
+      () => new Response('42', { headers: { 'content-type': 'application/json' } }),
+      'TOKEN_RESPONSE_INVALID',
+      /JSON that is not an object/,
+    ],
+    [
+      'a JSON string',
+      () => new Response('"tok-in-a-string"', { headers: { 'content-type': 'application/json' } }),
+      'TOKEN_RESPONSE_INVALID',
+      /JSON that is not an object/,
+    ],
+    [
+      'no token field',
+      () => HttpResponse.json({ expires_in: 60 }),
+      'TOKEN_RESPONSE_INVALID',
+      /no `token` or `access_token`/,
+    ],
     ['an empty token', () => HttpResponse.json({ token: '' }), 'TOKEN_RESPONSE_INVALID', /empty or not a string/],
-    ['a token that is a number', () => HttpResponse.json({ token: 42 }), 'TOKEN_RESPONSE_INVALID', /empty or not a string/],
-    ['a body over the size bound', () => new Response(`{"token":"${'x'.repeat(2_000_000)}"}`), 'TOKEN_RESPONSE_INVALID', /larger than 1048576 bytes/],
-    ['a 500 HTML page', () => new Response('<html>oops</html>', { status: 500, headers: { 'content-type': 'text/html' } }), 'TOKEN_REQUEST_FAILED', /HTTP 500 \(an HTML page\)/],
-    ['a 401 with distribution errors', () => HttpResponse.json({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { status: 401 }), 'TOKEN_DENIED', /HTTP 401 UNAUTHORIZED: authentication required/],
-    ['a 403 with Docker Hub details', () => HttpResponse.json({ details: 'incorrect username or password' }, { status: 403 }), 'TOKEN_DENIED', /incorrect username or password/],
-    ['a 400 OAuth2 error', () => HttpResponse.json({ error: 'invalid_scope', error_description: 'bad scope' }, { status: 400 }), 'TOKEN_REQUEST_FAILED', /HTTP 400 invalid_scope: bad scope/],
-    ['a 429', () => new Response('slow down', { status: 429 }), 'TOKEN_REQUEST_FAILED', /HTTP 429 slow down\)\. It may be overloaded/],
+    [
+      'a token that is a number',
+      () => HttpResponse.json({ token: 42 }),
+      'TOKEN_RESPONSE_INVALID',
+      /empty or not a string/,
+    ],
+    [
+      'a body over the size bound',
+      () => new Response(`{"token":"${'x'.repeat(2_000_000)}"}`),
+      'TOKEN_RESPONSE_INVALID',
+      /larger than 1048576 bytes/,
+    ],
+    [
+      'a 500 HTML page',
+      () => new Response('<html>oops</html>', { status: 500, headers: { 'content-type': 'text/html' } }),
+      'TOKEN_REQUEST_FAILED',
+      /HTTP 500 \(an HTML page\)/,
+    ],
+    [
+      'a 401 with distribution errors',
+      () =>
+        HttpResponse.json({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { status: 401 }),
+      'TOKEN_DENIED',
+      /HTTP 401 UNAUTHORIZED: authentication required/,
+    ],
+    [
+      'a 403 with Docker Hub details',
+      () => HttpResponse.json({ details: 'incorrect username or password' }, { status: 403 }),
+      'TOKEN_DENIED',
+      /incorrect username or password/,
+    ],
+    [
+      'a 400 OAuth2 error',
+      () => HttpResponse.json({ error: 'invalid_scope', error_description: 'bad scope' }, { status: 400 }),
+      'TOKEN_REQUEST_FAILED',
+      /HTTP 400 invalid_scope: bad scope/,
+    ],
+    [
+      'a 429',
+      () => new Response('slow down', { status: 429 }),
+      'TOKEN_REQUEST_FAILED',
+      /HTTP 429 slow down\)\. It may be overloaded/,
+    ],
   ];
   for (const [what, respond, code, message] of cases) {
     it(`rejects ${what} with a typed error (${code})`, async () => {
       realm(() => respond());
       const seen = new Observed();
       // tokenRetries: 0 — the outcome after retries is the same error; retries have their own tests below
-      const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent, tokenRetries: 0 });
+      const authFetch = createAuthFetch({
+        credentials: { username: 'alice', password: PASSWORD },
+        onEvent: seen.onEvent,
+        tokenRetries: 0,
+      });
       const error = await seen.catch(authFetch(manifest('team/app')));
       expect(error).toBeInstanceOf(code.startsWith('TOKEN_RESPONSE') ? TokenResponseError : TokenRequestError);
       expect(error).toMatchObject({ code, realm: REALM });
@@ -183,7 +257,9 @@ describe('token responses', () => {
   it('redacts a password a server echoes in its error', async () => {
     realm(() => HttpResponse.json({ details: `bad password ${PASSWORD} for alice` }, { status: 401 }));
     const seen = new Observed();
-    const error = await seen.catch(createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(manifest('team/app')));
+    const error = await seen.catch(
+      createAuthFetch({ credentials: { username: 'alice', password: PASSWORD } })(manifest('team/app')),
+    );
     expect((error as Error).message).toContain('bad password [redacted] for alice');
     seen.expectNoSecrets();
   });
@@ -191,11 +267,17 @@ describe('token responses', () => {
   it('redacts the Basic value and a URL- or form-encoded password a server echoes', async () => {
     const password = 'p@ss word/+';
     const formEncoded = new URLSearchParams({ password }).toString().slice('password='.length);
-    realm(({ request }) =>
-      new HttpResponse(`denied: ${request.headers.get('authorization')} ${encodeURIComponent(password)} ${formEncoded}`, { status: 401 }),
+    realm(
+      ({ request }) =>
+        new HttpResponse(
+          `denied: ${request.headers.get('authorization')} ${encodeURIComponent(password)} ${formEncoded}`,
+          { status: 401 },
+        ),
     );
     const seen = new Observed();
-    const error = await seen.catch(createAuthFetch({ credentials: { username: 'alice', password } })(manifest('team/app')));
+    const error = await seen.catch(
+      createAuthFetch({ credentials: { username: 'alice', password } })(manifest('team/app')),
+    );
     expect((error as Error).message).toContain('denied: Basic [redacted] [redacted] [redacted]');
     expect((error as TokenRequestError).serverMessage).toBe('denied: Basic [redacted] [redacted] [redacted]');
   });
@@ -245,17 +327,24 @@ describe('token responses', () => {
 
   it('does not retry a Retry-After longer than 10 s, nor a POST grant', async () => {
     realm(() => new Response('later', { status: 503, headers: { 'retry-after': '3600' } }));
-    await expect(createAuthFetch()(manifest('team/app'))).rejects.toMatchObject({ code: 'TOKEN_REQUEST_FAILED', status: 503 });
+    await expect(createAuthFetch()(manifest('team/app'))).rejects.toMatchObject({
+      code: 'TOKEN_REQUEST_FAILED',
+      status: 503,
+    });
     expect(recorded.filter((r) => r.url.startsWith(REALM))).toHaveLength(1);
     recorded.length = 0;
     realm(() => new Response('busy', { status: 503 }));
-    await expect(createAuthFetch({ credentials: { refreshToken: REFRESH } })(manifest('team/app'))).rejects.toMatchObject({ status: 503 });
+    await expect(
+      createAuthFetch({ credentials: { refreshToken: REFRESH } })(manifest('team/app')),
+    ).rejects.toMatchObject({ status: 503 });
     expect(recorded.filter((r) => r.url.startsWith(REALM)).map((r) => r.method)).toEqual(['POST']);
   });
 
   it('access_token wins over token; expires_in may be a string', async () => {
     let clock = 1_000_000;
-    const fake = fakeRegistry({ tokenResponse: () => HttpResponse.json({ token: 'tok-old', access_token: 'tok-new', expires_in: '120' }) });
+    const fake = fakeRegistry({
+      tokenResponse: () => HttpResponse.json({ token: 'tok-old', access_token: 'tok-new', expires_in: '120' }),
+    });
     fake.tokens.set('tok-new', ['repository:team/app:pull']);
     const authFetch = createAuthFetch({ now: () => clock });
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
@@ -272,7 +361,9 @@ describe('token responses', () => {
     const fake = fakeRegistry({
       tokenResponse: () => {
         fake.tokens.set(`tok-${++n}`, ['repository:team/app:pull']);
-        return new Response(`{"token":"tok-${n}","expires_in":1e999}`, { headers: { 'content-type': 'application/json' } });
+        return new Response(`{"token":"tok-${n}","expires_in":1e999}`, {
+          headers: { 'content-type': 'application/json' },
+        });
       },
     });
     const authFetch = createAuthFetch({ now: () => clock });
@@ -284,7 +375,10 @@ describe('token responses', () => {
     clock += 7_000; // 51 s: within the margin, replaced
     recorded.length = 0;
     await authFetch(manifest('team/app'));
-    expect(trace()).toEqual([`GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     expect(recorded[1]!.headers.authorization).toBe('Bearer tok-2');
   });
 
@@ -306,7 +400,10 @@ describe('token responses', () => {
     fail = false;
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(trace()).toEqual([`GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
   });
 
   it("one caller's abort ends its own wait, not the shared token fetch", async () => {
@@ -390,23 +487,35 @@ describe('token responses', () => {
         const token = `tok-${++n}`;
         fake.tokens.set(token, ['repository:team/app:pull']);
         // The first is a token the server had cached, issued a whole lifetime ago: spent when it arrives.
-        return HttpResponse.json(n === 1 ? { token, expires_in: 1, issued_at: new Date(clock - 1000).toISOString() } : { token, expires_in: 300 });
+        return HttpResponse.json(
+          n === 1
+            ? { token, expires_in: 1, issued_at: new Date(clock - 1000).toISOString() }
+            : { token, expires_in: 300 },
+        );
       },
     });
     const authFetch = createAuthFetch({ now: () => clock });
     expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1, used by the request that fetched it
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200); // tok-1 is spent: tok-2
-    expect(trace()).toEqual([`GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`, `GET ${manifest('team/app')} Bearer`]);
+    expect(trace()).toEqual([
+      `GET ${REALM}?service=registry.test&scope=repository%3Ateam%2Fapp%3Apull`,
+      `GET ${manifest('team/app')} Bearer`,
+    ]);
     recorded.length = 0;
     expect((await authFetch(manifest('team/app'))).status).toBe(200);
-    expect(recorded.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual([`${manifest('team/app')} Bearer tok-2`]);
+    expect(recorded.map((r) => `${r.url} ${r.headers.authorization}`)).toEqual([
+      `${manifest('team/app')} Bearer tok-2`,
+    ]);
   });
 
   it('never puts a credential or token in events', async () => {
     fakeRegistry({ expiresIn: 300 });
     const seen = new Observed();
-    const authFetch = createAuthFetch({ credentials: { username: 'alice', password: PASSWORD }, onEvent: seen.onEvent });
+    const authFetch = createAuthFetch({
+      credentials: { username: 'alice', password: PASSWORD },
+      onEvent: seen.onEvent,
+    });
     await authFetch(manifest('team/app'));
     await authFetch(manifest('team/app'));
     const withAccess = createAuthFetch({ credentials: { accessToken: ACCESS }, onEvent: seen.onEvent });

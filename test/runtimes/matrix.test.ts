@@ -40,18 +40,23 @@ interface Runtime {
   run(dir: string, registry: string): Promise<Results>;
 }
 
-const versionOf = (file: string, ...args: string[]) => execFileSync(file, [...args, '--version'], { encoding: 'utf8' }).trim();
+const versionOf = (file: string, ...args: string[]) =>
+  execFileSync(file, [...args, '--version'], { encoding: 'utf8' }).trim();
 
 /** Node, Bun and Deno run main.mjs in the consumer project, with no environment beyond what they need. */
 function commandLine(name: string, file: string, args: string[], env: Record<string, string> = {}): Runtime {
   return {
     name,
     async run(dir, registry) {
-      const { stdout } = await promisify(execFile)(file, [...args, 'main.mjs', registry, ALICE.username, ALICE.password], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1', ...env },
-      });
+      const { stdout } = await promisify(execFile)(
+        file,
+        [...args, 'main.mjs', registry, ALICE.username, ALICE.password],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1', ...env },
+        },
+      );
       return JSON.parse(stdout.trim()) as Results;
     },
   };
@@ -72,7 +77,11 @@ const workerd: Runtime = {
       conditions: ['workerd', 'worker', 'browser'],
       logLevel: 'silent',
     });
-    const miniflare = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: WORKERD_DATE });
+    const miniflare = new Miniflare({
+      modules: true,
+      script: bundle.outputFiles[0]!.text,
+      compatibilityDate: WORKERD_DATE,
+    });
     try {
       const query = new URLSearchParams({ registry, user: ALICE.username, password: ALICE.password });
       const res = await miniflare.dispatchFetch(`http://worker.test/?${query}`);
@@ -89,9 +98,14 @@ const RUNTIMES: Runtime[] = [
   commandLine(`Node ${versionOf(NODE22).slice(1)}`, NODE22, []),
   commandLine(`Node ${process.versions.node} (the Node running the tests)`, process.execPath, []),
   commandLine(`Bun ${versionOf(BUN)}`, BUN, ['--no-install'], { DO_NOT_TRACK: '1' }),
-  commandLine(`Deno ${versionOf(DENO).split(/\s/)[1]}`, DENO, ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1'], {
-    DENO_NO_UPDATE_CHECK: '1',
-  }),
+  commandLine(
+    `Deno ${versionOf(DENO).split(/\s/)[1]}`,
+    DENO,
+    ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1'],
+    {
+      DENO_NO_UPDATE_CHECK: '1',
+    },
+  ),
   workerd,
 ];
 
@@ -113,14 +127,22 @@ const manifest = (repo: string) => `registry GET /v2/${repo}/manifests/latest`;
 const EXPECTED_REQUESTS: Record<keyof Results, string[]> = {
   cold: [`${manifest('team/app')} 401 -`, 'token GET /token 200 Basic alice', `${manifest('team/app')} 200 Bearer`],
   warm: [`${manifest('team/app')} 200 Bearer`],
-  concurrent: [`${manifest('team/app')} 401 -`, 'token GET /token 200 Basic alice', ...Array<string>(20).fill(`${manifest('team/app')} 200 Bearer`)],
+  concurrent: [
+    `${manifest('team/app')} 401 -`,
+    'token GET /token 200 Basic alice',
+    ...Array<string>(20).fill(`${manifest('team/app')} 200 Bearer`),
+  ],
   push: [
     'registry POST /v2/team/app/blobs/uploads/ 401 -',
     'token GET /token 200 Basic alice',
     'registry POST /v2/team/app/blobs/uploads/ 202 Bearer',
     'registry PUT /v2/team/app/blobs/uploads/<id> 201 Bearer',
   ],
-  anonymous: [`${manifest('library/hello')} 401 -`, 'token GET /token 200 -', `${manifest('library/hello')} 200 Bearer`],
+  anonymous: [
+    `${manifest('library/hello')} 401 -`,
+    'token GET /token 200 -',
+    `${manifest('library/hello')} 200 Bearer`,
+  ],
   wrongPassword: [`${manifest('team/app')} 401 -`, 'token GET /token 401 Basic alice'],
 };
 
@@ -130,15 +152,29 @@ describe('runtime matrix: the packed tarball runs the same scenario everywhere',
 
   beforeAll(async () => {
     project = installPackedTarball('oci-auth-fetch-runtimes-', { type: 'module' });
-    for (const file of ['scenario.mjs', 'main.mjs', 'worker.mjs']) copyFileSync(new URL(file, import.meta.url), join(project.dir, file));
+    for (const file of ['scenario.mjs', 'main.mjs', 'worker.mjs'])
+      copyFileSync(new URL(file, import.meta.url), join(project.dir, file));
     registry = await startReferenceRegistry({
       users: { alice: ALICE.password },
       repositories: { 'library/hello': { public: true, acl: { alice: ['*'] } }, 'team/app': { acl: { alice: ['*'] } } },
     });
     const push = createAuthFetch({ credentials: ALICE });
     for (const repo of ['library/hello', 'team/app']) {
-      const body = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 }, layers: [] });
-      const res = await push(`${registry.url}/v2/${repo}/manifests/latest`, { method: 'PUT', headers: { 'content-type': MANIFEST }, body });
+      const body = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MANIFEST,
+        config: {
+          mediaType: 'application/vnd.oci.empty.v1+json',
+          digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+          size: 2,
+        },
+        layers: [],
+      });
+      const res = await push(`${registry.url}/v2/${repo}/manifests/latest`, {
+        method: 'PUT',
+        headers: { 'content-type': MANIFEST },
+        body,
+      });
       expect(res.status).toBe(201);
     }
   }, 120_000);
@@ -148,33 +184,45 @@ describe('runtime matrix: the packed tarball runs the same scenario everywhere',
     project?.remove();
   });
 
-  it.each(RUNTIMES)('$name', async (runtime) => {
-    registry.clearLog();
-    const results = await runtime.run(project.dir, registry.url);
+  it.each(RUNTIMES)(
+    '$name',
+    async (runtime) => {
+      registry.clearLog();
+      const results = await runtime.run(project.dir, registry.url);
 
-    expect(results).toEqual({
-      cold: { status: 200, schemaVersion: 2 },
-      warm: { status: 200, schemaVersion: 2 },
-      concurrent: { statuses: [200], count: 20 },
-      push: { start: 202, put: 201, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), stored: results.push.digest },
-      anonymous: { status: 200, schemaVersion: 2 },
-      wrongPassword: { name: 'TokenRequestError', code: 'TOKEN_DENIED', status: 401, isOciAuthError: true },
-    });
-    const steps = requestsByStep(registry.log);
-    expect(steps).toEqual(EXPECTED_REQUESTS);
-    expect(Object.fromEntries(Object.entries(steps).map(([step, requests]) => [step, requests.length]))).toEqual({
-      cold: 3,
-      warm: 1,
-      concurrent: 22,
-      push: 4,
-      anonymous: 3,
-      wrongPassword: 2,
-    });
-  }, 60_000);
+      expect(results).toEqual({
+        cold: { status: 200, schemaVersion: 2 },
+        warm: { status: 200, schemaVersion: 2 },
+        concurrent: { statuses: [200], count: 20 },
+        push: {
+          start: 202,
+          put: 201,
+          digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+          stored: results.push.digest,
+        },
+        anonymous: { status: 200, schemaVersion: 2 },
+        wrongPassword: { name: 'TokenRequestError', code: 'TOKEN_DENIED', status: 401, isOciAuthError: true },
+      });
+      const steps = requestsByStep(registry.log);
+      expect(steps).toEqual(EXPECTED_REQUESTS);
+      expect(Object.fromEntries(Object.entries(steps).map(([step, requests]) => [step, requests.length]))).toEqual({
+        cold: 3,
+        warm: 1,
+        concurrent: 22,
+        push: 4,
+        anonymous: 3,
+        wrongPassword: 2,
+      });
+    },
+    60_000,
+  );
 
   it('keeps the pinned Node 22 off the PATH of npm scripts', () => {
     expect(existsSync(bin('.bin/node'))).toBe(false);
-    const seen = execFileSync('npm', ['exec', '--', 'node', '-p', 'process.execPath'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const seen = execFileSync('npm', ['exec', '--', 'node', '-p', 'process.execPath'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
     expect(realpathSync(seen).startsWith(join(repoRoot, 'node_modules'))).toBe(false);
   });
 
@@ -192,7 +240,11 @@ describe('runtime matrix: the packed tarball runs the same scenario everywhere',
 
       const check = spawnSync('node', ['scripts/check-node.cjs'], { cwd: tree, env: { PATH }, encoding: 'utf8' });
 
-      expect({ status: check.status, stdout: check.stdout, stderr: check.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+      expect({ status: check.status, stdout: check.stdout, stderr: check.stderr }).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
       expect(version()).toBe(process.version);
     } finally {
       rmSync(tree, { recursive: true, force: true });

@@ -7,17 +7,24 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './packed.ts';
 
 const CHECK = 'node scripts/check-node.cjs && ';
-const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 /** Runs scripts/check-node.cjs in a Node that reports `version` as its own. */
 function check(version: string) {
   const fake = `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: ${JSON.stringify(version)} } });`;
-  return spawnSync(process.execPath, ['-e', `${fake} require('./scripts/check-node.cjs'); console.log('went on')`], { cwd: repoRoot, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['-e', `${fake} require('./scripts/check-node.cjs'); console.log('went on')`], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
 }
 
 describe('scripts on an older Node', () => {
   it('every npm script but prepare starts with the Node version check', () => {
-    const unchecked = Object.entries(scripts).filter(([name, command]) => name !== 'prepare' && !command.startsWith(CHECK));
+    const unchecked = Object.entries(scripts).filter(
+      ([name, command]) => name !== 'prepare' && !command.startsWith(CHECK),
+    );
     expect(unchecked).toEqual([]);
   });
 
@@ -32,6 +39,10 @@ describe('scripts on an older Node', () => {
 
   it.each(['22.0.0', '24.21.0'])('Node %s: silent, the script goes on', (version) => {
     const result = check(version);
-    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: 'went on\n', stderr: '' });
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      status: 0,
+      stdout: 'went on\n',
+      stderr: '',
+    });
   });
 });

@@ -75,7 +75,12 @@ export async function runScenario({ registry, alice, runtime }) {
       const res = await wrong(`${registry}/v2/team/app/manifests/latest`, { headers: { accept: MANIFEST } });
       return { status: res.status };
     } catch (error) {
-      return { name: error.name, code: error.code, status: error.status, isOciAuthError: error instanceof OciAuthError };
+      return {
+        name: error.name,
+        code: error.code,
+        status: error.status,
+        isOciAuthError: error instanceof OciAuthError,
+      };
     }
   });
 

@@ -56,11 +56,7 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
       expect(out).toStrictEqual([{ scheme: 'bearer', params: { scope: Array(count).fill('x').join(' ') } }]);
     },
   ],
-  [
-    "', ' repeated",
-    (n) => fill(', ', n),
-    (out) => expect(out).toStrictEqual([]),
-  ],
+  ["', ' repeated", (n) => fill(', ', n), (out) => expect(out).toStrictEqual([])],
   [
     'unterminated quote after many empty elements',
     (n) => `Basic realm="${fill('a,', n)}`,
@@ -110,7 +106,8 @@ export const adversarialHeaders: [string, (size: number) => string, (out: Outcom
 
 /** Builds a 1 MB input from a prefix and a repeated unit. */
 const MB = 1024 * 1024;
-const big = (prefix: string, unit: string, suffix = '') => prefix + unit.repeat(Math.ceil((MB - prefix.length) / unit.length)) + suffix;
+const big = (prefix: string, unit: string, suffix = '') =>
+  prefix + unit.repeat(Math.ceil((MB - prefix.length) / unit.length)) + suffix;
 
 /** 1 MB inputs that trouble a backtracking scanner: a name and the header. */
 export const megabyteHeaders: Array<[string, string]> = [
@@ -123,7 +120,12 @@ export const megabyteHeaders: Array<[string, string]> = [
   ['a=a=a=…', big('Bearer ', 'a=')],
   ['unterminated quoted-string of escaped quotes', big('Bearer realm="', '\\"')],
   ['escapes that need unescaping', big('Bearer realm="', '\\a', '"')],
-  ['many distinct params', Array.from({ length: 60_000 }, (_, i) => `p${i}="v"`).join(', ').replace(/^/, 'Bearer ')],
+  [
+    'many distinct params',
+    Array.from({ length: 60_000 }, (_, i) => `p${i}="v"`)
+      .join(', ')
+      .replace(/^/, 'Bearer '),
+  ],
   ['many repeated scope params', big('Bearer realm="r"', ', scope="repository:a:pull"')],
   ['many empty challenges', big('', 'Basic, ')],
   ['obs-fold runs', big('Bearer realm="r",', '\r\n ')],

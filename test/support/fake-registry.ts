@@ -65,7 +65,9 @@ export function fakeRegistry(options: FakeOptions = {}): Fake {
       }
       const auth = request.headers.get('authorization');
       if (options.users && auth) {
-        const [user, pass] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+        const [user, pass] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+          .toString()
+          .split(':');
         if (options.users[user!] !== pass) {
           return HttpResponse.json(
             { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] },
@@ -89,14 +91,27 @@ export function fakeRegistry(options: FakeOptions = {}): Fake {
       const granted = token !== undefined ? tokens.get(token) : undefined;
       const ok = granted !== undefined && !revoked.has(token!) && (scope === undefined || covers(granted, scope));
       if (!ok) {
-        const error = token === undefined ? undefined : granted === undefined || revoked.has(token) ? 'invalid_token' : 'insufficient_scope';
-        return new HttpResponse(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }), {
-          status: 401,
-          headers: {
-            'content-type': 'application/json',
-            'www-authenticate': bearer({ realm: REALM, service: SERVICE, ...(scope ? { scope } : {}), ...(error ? { error } : {}) }),
+        const error =
+          token === undefined
+            ? undefined
+            : granted === undefined || revoked.has(token)
+              ? 'invalid_token'
+              : 'insufficient_scope';
+        return new HttpResponse(
+          JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+          {
+            status: 401,
+            headers: {
+              'content-type': 'application/json',
+              'www-authenticate': bearer({
+                realm: REALM,
+                service: SERVICE,
+                ...(scope ? { scope } : {}),
+                ...(error ? { error } : {}),
+              }),
+            },
           },
-        });
+        );
       }
       return new HttpResponse(options.body ?? 'ok', { status: request.method === 'PUT' ? 201 : 200 });
     }),

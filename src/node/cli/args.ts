@@ -96,7 +96,8 @@ function methodOf(text: string | undefined): string | undefined {
 }
 
 function onePositional(positionals: string[], what: string): string | undefined {
-  if (positionals.length > 1) throw new UsageError(`one ${what} expected, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`one ${what} expected, got ${positionals.length}: ${positionals.join(' ')}`);
   return positionals[0];
 }
 
@@ -117,7 +118,9 @@ function parseHeader(text: string): [string, string] {
   const name = colon < 0 ? '' : text.slice(0, colon).trim();
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
     // The value is not shown: a mistyped `Authorization Bearer …` must not print the token.
-    throw new UsageError(`bad header${name ? ` ${JSON.stringify(name)}` : ''}: expected 'Name: value' (value not shown)`);
+    throw new UsageError(
+      `bad header${name ? ` ${JSON.stringify(name)}` : ''}: expected 'Name: value' (value not shown)`,
+    );
   }
   return [name, text.slice(colon + 1).trim()];
 }

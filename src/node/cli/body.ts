@@ -11,7 +11,10 @@ export function dataFromStdin(data: string | undefined): boolean {
 }
 
 /** The body for `-d DATA`: `@FILE`, `-`/`@-` (stdin), or the text itself, sent as bytes without changes. */
-export async function requestBody(data: string, readStdin: () => Promise<Buffer>): Promise<Blob | Uint8Array<ArrayBuffer>> {
+export async function requestBody(
+  data: string,
+  readStdin: () => Promise<Buffer>,
+): Promise<Blob | Uint8Array<ArrayBuffer>> {
   if (dataFromStdin(data)) return new Uint8Array(await readStdin());
   if (!data.startsWith('@')) return new TextEncoder().encode(data);
   const file = data.slice(1);

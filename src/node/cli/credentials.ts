@@ -44,7 +44,8 @@ export async function userCredential(
   if (username === '') throw new UsageError('-u needs a user name: -u USER[:PASSWORD]');
   let password: string | undefined;
   if (colon >= 0) {
-    if (flags.passwordStdin) throw new UsageError('-u USER:PASSWORD and --password-stdin both give a password: use one');
+    if (flags.passwordStdin)
+      throw new UsageError('-u USER:PASSWORD and --password-stdin both give a password: use one');
     password = flags.user.slice(colon + 1);
   } else if (flags.passwordStdin) {
     password = passwordFromStdin(await readStdin());

@@ -98,7 +98,7 @@ Request:
   -h, --help               this help
       --version            the version
 
-${credentials('the URL\'s registry', '; cannot be combined with -d -')}
+${credentials("the URL's registry", '; cannot be combined with -d -')}
 
 ${CACHE}
 

@@ -31,11 +31,19 @@ async function writeTo(target: Writable, response: Response, options: WriteOptio
     return;
   }
   await discard(response);
-  if (end) await new Promise<void>((resolve, reject) => target.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  if (end)
+    await new Promise<void>((resolve, reject) =>
+      target.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
 }
 
 /** Stream the response to `file` (`-` or undefined: stdout). A failure, reading or writing, is exit 4. */
-export async function writeResponse(response: Response, stdout: Writable, file: string | undefined, options: WriteOptions): Promise<void> {
+export async function writeResponse(
+  response: Response,
+  stdout: Writable,
+  file: string | undefined,
+  options: WriteOptions,
+): Promise<void> {
   const toStdout = file === undefined || file === '-';
   try {
     if (toStdout) await writeTo(stdout, response, options, false);
@@ -62,7 +70,9 @@ export async function errorSummary(response: Response): Promise<string> {
     const json = JSON.parse(text) as { errors?: unknown };
     if (Array.isArray(json.errors)) {
       return json.errors
-        .map((e: { code?: unknown; message?: unknown }) => [e.code, e.message].filter((p) => typeof p === 'string' && p !== '').join(': '))
+        .map((e: { code?: unknown; message?: unknown }) =>
+          [e.code, e.message].filter((p) => typeof p === 'string' && p !== '').join(': '),
+        )
         .filter((s) => s !== '')
         .join('; ')
         .slice(0, 500);

@@ -23,7 +23,8 @@ const MANIFEST_ACCEPT = [...OCI_MANIFEST_ACCEPT, 'application/vnd.oci.artifact.m
 function requestHeaders(args: RequestArgs, url: URL): Headers {
   const headers = new Headers();
   for (const [name, value] of args.headers) headers.append(name, value);
-  if (!headers.has('accept') && /\/v2\/.+\/manifests\/[^/]+$/.test(url.pathname)) headers.set('accept', MANIFEST_ACCEPT);
+  if (!headers.has('accept') && /\/v2\/.+\/manifests\/[^/]+$/.test(url.pathname))
+    headers.set('accept', MANIFEST_ACCEPT);
   return headers;
 }
 
@@ -33,7 +34,10 @@ export async function httpFailure(response: Response, method: string, url: URL, 
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   const said = `${status} from ${method} ${safeUrl(url)}${summary ? ` (${summary})` : ''}`;
   if (response.status === 401) {
-    return new CliError(EXIT.AUTH, `authentication failed: ${said}. Log in with docker login or podman login, or pass -u`);
+    return new CliError(
+      EXIT.AUTH,
+      `authentication failed: ${said}. Log in with docker login or podman login, or pass -u`,
+    );
   }
   return new CliError(EXIT.HTTP, said);
 }
@@ -57,7 +61,12 @@ export async function runRequest(args: RequestArgs, io: Io, secrets: Secrets): P
   const limit = deadline(args.maxTimeMs);
   try {
     const headers = requestHeaders(args, url);
-    const response = await session.authFetch(url, { method, headers, body, ...(limit.signal ? { signal: limit.signal } : {}) });
+    const response = await session.authFetch(url, {
+      method,
+      headers,
+      body,
+      ...(limit.signal ? { signal: limit.signal } : {}),
+    });
     if (response.status >= 400 && args.fail) throw await httpFailure(response, method, url, secrets);
     await writeResponse(response, io.stdout, args.output, { include: args.include, body: method !== 'HEAD' });
     return EXIT.OK;

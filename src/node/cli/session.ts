@@ -55,7 +55,12 @@ function cacheFile(env: NodeJS.ProcessEnv, enabled: boolean): string | undefined
   return folder === undefined ? undefined : join(folder, 'oci-auth-fetch', 'tokens.json');
 }
 
-export async function createSession(flags: SessionFlags, io: Io, secrets: Secrets, options: SessionOptions): Promise<Session> {
+export async function createSession(
+  flags: SessionFlags,
+  io: Io,
+  secrets: Secrets,
+  options: SessionOptions,
+): Promise<Session> {
   const log = traceLog(io, secrets, flags.verbose);
   const readText = async () => (await options.readStdin()).toString('utf8');
   const user = await userCredential(flags, io.env, readText, secrets);

@@ -5,7 +5,6 @@ import { UsageError } from './exit.ts';
 
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-
 /**
  * A URL from the command line. Without a scheme: https, or http for a loopback host or with --plain-http.
  * Only http(s); credentials in the URL are refused (they belong in -u, where they are not sent as is).
@@ -49,7 +48,8 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
  */
 export function parseRegistryTarget(text: string, plainHttp: boolean): RegistryTarget {
   const url = parseTargetUrl(text, plainHttp);
-  if (url.search !== '' || url.hash !== '') throw new UsageError(`not a registry or repository: ${JSON.stringify(text)}`);
+  if (url.search !== '' || url.hash !== '')
+    throw new UsageError(`not a registry or repository: ${JSON.stringify(text)}`);
   const hub = DOCKER_HUB_ALIASES.has(url.hostname.toLowerCase()) && url.port === '';
   const origin = hub ? 'https://registry-1.docker.io' : url.origin;
   let path: string;

@@ -58,8 +58,13 @@ function decodeClaims(token: string): Record<string, unknown> | null {
   return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : null;
 }
 
-
-function tokenReport(token: string, registry: string, scopes: string[], event: TokenEvent | undefined, now: number): TokenReport {
+function tokenReport(
+  token: string,
+  registry: string,
+  scopes: string[],
+  event: TokenEvent | undefined,
+  now: number,
+): TokenReport {
   const claims = decodeClaims(token);
   const exp = typeof claims?.exp === 'number' ? claims.exp : undefined;
   const expiresIn = event ? event.expiresIn : exp !== undefined ? Math.max(0, Math.round(exp - now / 1000)) : null;
@@ -81,16 +86,19 @@ function tokenReport(token: string, registry: string, scopes: string[], event: T
 export async function runToken(args: TokenArgs, io: Io, secrets: Secrets): Promise<ExitCode> {
   if (args.target === undefined) throw new UsageError('no REGISTRY[/REPOSITORY] given');
   const target = parseRegistryTarget(args.target, args.plainHttp);
-  if (args.push && target.repository === undefined) throw new UsageError('--push needs a repository: REGISTRY/REPOSITORY');
+  if (args.push && target.repository === undefined)
+    throw new UsageError('--push needs a repository: REGISTRY/REPOSITORY');
   const scopes = scopesOf(args, target.repository);
   const ping = new URL('/v2/', target.origin);
 
   let sent: string | undefined;
-  const watch = (next: FetchLike): FetchLike => (input, init) => {
-    const url = input instanceof URL ? input.href : input instanceof Request ? input.url : String(input);
-    if (url === ping.href) sent = new Headers(init?.headers).get('authorization') ?? undefined;
-    return next(input, init);
-  };
+  const watch =
+    (next: FetchLike): FetchLike =>
+    (input, init) => {
+      const url = input instanceof URL ? input.href : input instanceof Request ? input.url : String(input);
+      if (url === ping.href) sent = new Headers(init?.headers).get('authorization') ?? undefined;
+      return next(input, init);
+    };
   let event: TokenEvent | undefined;
   const session = await createSession({ ...args, scopes }, io, secrets, {
     registry: target.registry,

@@ -9,7 +9,10 @@ export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promis
 /** Where -v lines go (stderr); a no-op without -v. Each line is redacted before it is written. */
 export type TraceLog = (line: string) => void;
 
-function requestOf(input: RequestInfo | URL, init: RequestInit | undefined): { url: URL; method: string; headers: Headers } {
+function requestOf(
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): { url: URL; method: string; headers: Headers } {
   if (input instanceof Request) {
     return {
       url: new URL(input.url),

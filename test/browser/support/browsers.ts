@@ -22,7 +22,13 @@ const inCi = process.env.CI === 'true';
  */
 export const BROWSER_HOOK_TIMEOUT_MS = 90_000;
 
-function engine(name: Engine['name'], executablePath: string, install: string, failedFetch: string, launch: (path: string) => Promise<Browser>): Engine {
+function engine(
+  name: Engine['name'],
+  executablePath: string,
+  install: string,
+  failedFetch: string,
+  launch: (path: string) => Promise<Browser>,
+): Engine {
   const present = existsSync(executablePath);
   const skip = !present && !inCi;
   if (skip) {
@@ -38,17 +44,33 @@ function engine(name: Engine['name'], executablePath: string, install: string, f
     skip,
     launch() {
       // In CI a missing browser is a failure, never a skip.
-      if (!present) throw new Error(`${name} is required for the browser tests (CI=${process.env.CI ?? ''}) but ${executablePath} does not exist.`);
+      if (!present)
+        throw new Error(
+          `${name} is required for the browser tests (CI=${process.env.CI ?? ''}) but ${executablePath} does not exist.`,
+        );
       return launch(executablePath);
     },
   };
 }
 
 /** The flags this machine needs; puppeteer adds a fresh temporary profile per launch and removes it on close. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-export const CHROMIUM = engine('Chromium', process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', 'chromium', 'TypeError: Failed to fetch', (executablePath) =>
-  puppeteer.launch({ browser: 'chrome', executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 }),
+export const CHROMIUM = engine(
+  'Chromium',
+  process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  'chromium',
+  'TypeError: Failed to fetch',
+  (executablePath) =>
+    puppeteer.launch({ browser: 'chrome', executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 }),
 );
 
 export const FIREFOX = engine(

@@ -79,7 +79,15 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
       // Recorded as the answer is handed over, so a page that got its response always finds the entry.
       const end = res.end.bind(res);
       res.end = ((...args: Parameters<typeof res.end>) => {
-        log.push({ server, method: req.method ?? 'GET', path: parsed.pathname, query: parsed.search.slice(1), headers: headersOf(req), status: res.statusCode, time: Date.now() });
+        log.push({
+          server,
+          method: req.method ?? 'GET',
+          path: parsed.pathname,
+          query: parsed.search.slice(1),
+          headers: headersOf(req),
+          status: res.statusCode,
+          time: Date.now(),
+        });
         return end(...args);
       }) as typeof res.end;
       handle(req, res, parsed);
@@ -93,12 +101,20 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
       res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Docker-Content-Digest');
       res.setHeader('Vary', 'Origin');
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Allow-Headers': 'Authorization, Accept', 'Access-Control-Max-Age': '600' }).end();
+        res
+          .writeHead(204, {
+            'Access-Control-Allow-Methods': 'GET, HEAD',
+            'Access-Control-Allow-Headers': 'Authorization, Accept',
+            'Access-Control-Max-Age': '600',
+          })
+          .end();
         return;
       }
       const m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(u.pathname);
       if (!m || req.method !== 'GET') {
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"NOT_FOUND","message":"not found"}]}');
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end('{"errors":[{"code":"NOT_FOUND","message":"not found"}]}');
         return;
       }
       const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -110,7 +126,9 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
         res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' }).end(JSON.stringify({ schemaVersion: 2, edge: `${m[1]}:${m[2]}` }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' })
+        .end(JSON.stringify({ schemaVersion: 2, edge: `${m[1]}:${m[2]}` }));
     }),
   );
 
@@ -135,7 +153,10 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
       if (req.method === 'OPTIONS') {
         // A server that knows nothing of CORS answers the preflight like any unknown method.
         if (realmCors === 'none') res.writeHead(405, { Allow: 'GET' }).end();
-        else res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'Authorization' }).end();
+        else
+          res
+            .writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'Authorization' })
+            .end();
         return;
       }
       if (u.pathname !== '/token' || req.method !== 'GET') {
@@ -143,7 +164,9 @@ export async function startEdgeRegistry(options: EdgeRegistryOptions): Promise<E
         return;
       }
       if (requireSession && cookieValue(req.headers.cookie, options.session.name) !== options.session.value) {
-        res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"no SSO session"}]}');
+        res
+          .writeHead(401, { 'Content-Type': 'application/json' })
+          .end('{"errors":[{"code":"UNAUTHORIZED","message":"no SSO session"}]}');
         return;
       }
       const token = randomBytes(16).toString('hex');

@@ -72,7 +72,9 @@ export class Harness {
   static async open(context: BrowserContext, pageUrl: string): Promise<Harness> {
     const page = await context.newPage();
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error instanceof Error ? error.message : String(error)}`));
+    page.on('pageerror', (error) =>
+      problems.push(`page error: ${error instanceof Error ? error.message : String(error)}`),
+    );
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
@@ -86,7 +88,10 @@ export class Harness {
   }
 
   create(id: string, options: PageAuthOptions = {}): Promise<void> {
-    return this.page.evaluate(([i, o]) => (window as unknown as HarnessWindow).harness.create(i, o), [id, options] as const);
+    return this.page.evaluate(([i, o]) => (window as unknown as HarnessWindow).harness.create(i, o), [
+      id,
+      options,
+    ] as const);
   }
 
   advanceClock(ms: number): Promise<void> {
@@ -94,11 +99,18 @@ export class Harness {
   }
 
   fetch(id: string, url: string, init?: PageRequestInit): Promise<Outcome> {
-    return this.page.evaluate(([i, u, n]) => (window as unknown as HarnessWindow).harness.fetch(i, u, n), [id, url, init ?? null] as const);
+    return this.page.evaluate(([i, u, n]) => (window as unknown as HarnessWindow).harness.fetch(i, u, n), [
+      id,
+      url,
+      init ?? null,
+    ] as const);
   }
 
   fetchAll(id: string, requests: { url: string; init?: PageRequestInit }[]): Promise<Outcome[]> {
-    return this.page.evaluate(([i, r]) => (window as unknown as HarnessWindow).harness.fetchAll(i, r), [id, requests] as const);
+    return this.page.evaluate(([i, r]) => (window as unknown as HarnessWindow).harness.fetchAll(i, r), [
+      id,
+      requests,
+    ] as const);
   }
 
   events(id: string): Promise<PageEvent[]> {
@@ -106,13 +118,19 @@ export class Harness {
   }
 
   rawFetch(url: string, init?: PageRequestInit): Promise<RawOutcome> {
-    return this.page.evaluate(([u, n]) => (window as unknown as HarnessWindow).harness.rawFetch(u, n), [url, init ?? null] as const);
+    return this.page.evaluate(([u, n]) => (window as unknown as HarnessWindow).harness.rawFetch(u, n), [
+      url,
+      init ?? null,
+    ] as const);
   }
 }
 
 /** The response of a successful outcome; fails the test with the page's error otherwise. */
 export function responseOf(outcome: Outcome): PageResponse {
-  if (!outcome.ok) throw new Error(`expected a response, the page got ${outcome.error.name} ${outcome.error.code ?? ''}: ${outcome.error.message}`);
+  if (!outcome.ok)
+    throw new Error(
+      `expected a response, the page got ${outcome.error.name} ${outcome.error.code ?? ''}: ${outcome.error.message}`,
+    );
   return outcome.response;
 }
 

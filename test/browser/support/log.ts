@@ -17,7 +17,8 @@ export function line(entry: RequestLogEntry): string {
 export const lines = (entries: RequestLogEntry[]): string[] => entries.map(line);
 
 /** Without CORS preflights (their number depends on the browser's preflight cache). */
-export const withoutPreflights = (entries: RequestLogEntry[]): RequestLogEntry[] => entries.filter((e) => e.method !== 'OPTIONS');
+export const withoutPreflights = (entries: RequestLogEntry[]): RequestLogEntry[] =>
+  entries.filter((e) => e.method !== 'OPTIONS');
 
 /** The bearer token a request carried. */
 export function bearerOf(entry: RequestLogEntry): string | undefined {

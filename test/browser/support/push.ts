@@ -15,7 +15,11 @@ export function manifestText(label: string): string {
   return JSON.stringify({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 },
+    config: {
+      mediaType: 'application/vnd.oci.empty.v1+json',
+      digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+      size: 2,
+    },
     layers: [],
     annotations: { 'org.example.label': label },
   });
@@ -39,7 +43,11 @@ export function pusher(registryUrl: string, credentials: Credential) {
       if (start.status !== 202) throw new Error(`POST upload ${repo}: HTTP ${start.status}`);
       const location = new URL(start.headers.get('location')!, registryUrl);
       location.searchParams.set('digest', digest);
-      const put = await authFetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: text });
+      const put = await authFetch(location, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: text,
+      });
       if (put.status !== 201) throw new Error(`PUT blob ${repo}: HTTP ${put.status}`);
       return { digest, text };
     },

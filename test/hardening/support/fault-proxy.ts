@@ -44,7 +44,13 @@ export async function startFaultProxy(target: ReferenceRegistry): Promise<FaultP
     const path = new URL(req.url ?? '/', origin).pathname;
     const kind = path === realmPath ? 'token' : 'registry';
     const handler = kind === 'token' ? tokenHandler : registryHandler;
-    const entry: ProxyLogEntry = { kind, method: req.method ?? 'GET', path, headers: { ...req.headers }, faulted: false };
+    const entry: ProxyLogEntry = {
+      kind,
+      method: req.method ?? 'GET',
+      path,
+      headers: { ...req.headers },
+      faulted: false,
+    };
     log.push(entry);
     if (handler?.(req, res)) {
       entry.faulted = true;
@@ -88,9 +94,11 @@ export async function startFaultProxy(target: ReferenceRegistry): Promise<FaultP
 }
 
 /** A server that records what it receives and answers with `answer` (a stand-in for an attacker's host). */
-export async function startRecorder(
-  answer: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; seen: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[]; close(): Promise<void> }> {
+export async function startRecorder(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<{
+  url: string;
+  seen: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[];
+  close(): Promise<void>;
+}> {
   const seen: { method: string; url: string; headers: Record<string, string | string[] | undefined> }[] = [];
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });

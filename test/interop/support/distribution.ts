@@ -11,7 +11,10 @@ export function findRegistryBinary(): string | undefined {
   const override = process.env.DOCKER_REGISTRY_BIN;
   const candidates = override
     ? [override]
-    : [...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'docker-registry')), '/usr/bin/docker-registry'];
+    : [
+        ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'docker-registry')),
+        '/usr/bin/docker-registry',
+      ];
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {

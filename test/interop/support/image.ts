@@ -49,5 +49,12 @@ export function imageOf(config: Uint8Array, layer: Uint8Array): TestImage {
 }
 
 export function configOf(label: string): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { label } }, rootfs: { type: 'layers', diff_ids: [] } }));
+  return new TextEncoder().encode(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Labels: { label } },
+      rootfs: { type: 'layers', diff_ids: [] },
+    }),
+  );
 }

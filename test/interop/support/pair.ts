@@ -14,8 +14,15 @@ export interface InteropRegistry {
   close(): Promise<void>;
 }
 
-export async function startInteropRegistry(binary: string, options: ReferenceRegistryOptions): Promise<InteropRegistry> {
-  const tokens = await startReferenceRegistry({ ...options, separateTokenServer: true, expiryLeewaySec: DISTRIBUTION_LEEWAY_SEC });
+export async function startInteropRegistry(
+  binary: string,
+  options: ReferenceRegistryOptions,
+): Promise<InteropRegistry> {
+  const tokens = await startReferenceRegistry({
+    ...options,
+    separateTokenServer: true,
+    expiryLeewaySec: DISTRIBUTION_LEEWAY_SEC,
+  });
   let registry: Distribution;
   try {
     registry = await startDistribution(binary, {

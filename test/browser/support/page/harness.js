@@ -40,7 +40,13 @@ async function run(id, url, init) {
     }
     return {
       ok: true,
-      response: { status: response.status, url: response.url, redirected: response.redirected, headers, body: await response.text() },
+      response: {
+        status: response.status,
+        url: response.url,
+        redirected: response.redirected,
+        headers,
+        body: await response.text(),
+      },
     };
   } catch (error) {
     return { ok: false, error: describeError(error) };
@@ -74,7 +80,13 @@ window.harness = {
   async rawFetch(url, init) {
     try {
       const response = await fetch(url, init ?? undefined);
-      return { ok: true, response: { status: response.status, headers: { 'www-authenticate': response.headers.get('www-authenticate') } } };
+      return {
+        ok: true,
+        response: {
+          status: response.status,
+          headers: { 'www-authenticate': response.headers.get('www-authenticate') },
+        },
+      };
     } catch (error) {
       return { ok: false, error: describeError(error) };
     }
