@@ -11,22 +11,27 @@ useMsw();
 
 const blob = `${REGISTRY}/v2/team/app/blobs/sha256:abc`;
 
+/** A registry whose blob, once the request carries a token, is a redirect to signed storage on another origin. */
+function blobInStorage(): void {
+  fakeRegistry({ expiresIn: 300 });
+  server.use(
+    http.get(blob, ({ request }) =>
+      request.headers.get('authorization')
+        ? new HttpResponse(null, { status: 307, headers: { location: 'https://storage.test/blob?sig=signed' } })
+        : new HttpResponse(null, {
+            status: 401,
+            headers: {
+              'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"`,
+            },
+          }),
+    ),
+  );
+}
+
 describe('redirects', () => {
   it('a blob GET that redirects to another origin does not carry the token there', async () => {
-    fakeRegistry({ expiresIn: 300 });
-    server.use(
-      http.get(blob, ({ request }) =>
-        request.headers.get('authorization')
-          ? new HttpResponse(null, { status: 307, headers: { location: 'https://storage.test/blob?sig=signed' } })
-          : new HttpResponse(null, {
-              status: 401,
-              headers: {
-                'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"`,
-              },
-            }),
-      ),
-      http.get('https://storage.test/blob', () => new HttpResponse('blob-bytes')),
-    );
+    blobInStorage();
+    server.use(http.get('https://storage.test/blob', () => new HttpResponse('blob-bytes')));
     const res = await createAuthFetch()(blob);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('blob-bytes');
@@ -39,19 +44,7 @@ describe('redirects', () => {
   });
 
   it("redirect: 'manual' hands the registry's redirect to the caller, authenticated and not followed", async () => {
-    fakeRegistry({ expiresIn: 300 });
-    server.use(
-      http.get(blob, ({ request }) =>
-        request.headers.get('authorization')
-          ? new HttpResponse(null, { status: 307, headers: { location: 'https://storage.test/blob?sig=signed' } })
-          : new HttpResponse(null, {
-              status: 401,
-              headers: {
-                'www-authenticate': `Bearer realm="${REALM}",service="registry.test",scope="repository:team/app:pull"`,
-              },
-            }),
-      ),
-    );
+    blobInStorage();
     const res = await createAuthFetch()(blob, { redirect: 'manual' });
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('https://storage.test/blob?sig=signed');
