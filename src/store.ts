@@ -47,8 +47,7 @@ export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void,
   }
 
   const set = (key: string, value: CachedToken | RegistryRecord, ttlMs: number) => {
-    // What we write was checked when it arrived: an in-memory cache hands the same object back unchecked.
-    written.add(value);
+    written.add(value); // checked when it arrived: an in-memory cache hands the same object back, unchecked
     return call('set', () => cache.set(key, value, Math.max(1, Math.ceil(ttlMs))));
   };
 
