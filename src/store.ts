@@ -11,6 +11,7 @@ export const REGISTRY_TTL_MS = 3_600_000;
 export type Store = ReturnType<typeof createStore>;
 
 export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void, timeoutMs: number) {
+  const written = new WeakSet<object>();
   const report = (operation: Operation, error: unknown) =>
     emit({ type: 'cache-error', operation, error: error instanceof Error ? error : new Error(String(error)) });
 
@@ -45,13 +46,16 @@ export function createStore(cache: TokenCache, emit: (event: AuthEvent) => void,
     }
   }
 
-  const set = (key: string, value: CachedToken | RegistryRecord, ttlMs: number) =>
-    call('set', () => cache.set(key, value, Math.max(1, Math.ceil(ttlMs))));
+  const set = (key: string, value: CachedToken | RegistryRecord, ttlMs: number) => {
+    written.add(value); // checked when it arrived: an in-memory cache hands the same object back, unchecked
+    return call('set', () => cache.set(key, value, Math.max(1, Math.ceil(ttlMs))));
+  };
 
   return {
     /** The token under `key`, unless what is there could not travel as one (the token manager checks the rest). */
     get(key: string): CachedToken | undefined | Promise<CachedToken | undefined> {
       const value = call('get', () => cache.get(key));
+      if (written.has(value as object)) return value as CachedToken;
       return isThenable(value) ? Promise.resolve(value).then(asToken) : asToken(value);
     },
     set,
